@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Install the test dependencies into ./.venv, then run the test suite. Arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup-venv.sh demo,console,dev
+exec .venv/bin/python -m pytest "$@"

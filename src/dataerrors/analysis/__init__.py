@@ -1,0 +1,1 @@
+"""Pure analysis functions: arrays in, arrays out, no file or network I/O, no global state."""

@@ -1,0 +1,64 @@
+"""Data Error Potential (DEP): one score per sample, in [0, 1], higher = more likely an error."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._types import FloatArray
+
+_HISTOGRAM_BINS = 256
+
+
+def data_error_potential(aum: FloatArray) -> FloatArray:
+    """Return DEP = (1 - AUM) / 2, in [0, 1]; higher means more likely a data error.
+
+    Parameters
+    ----------
+    aum : (n_samples,) float in [-1, 1]
+        Area under the margin: mean over epochs of the given-label probability minus the largest
+        other class probability (see :func:`dataerrors.analysis.dynamics.training_dynamics`).
+
+    Returns
+    -------
+    (n_samples,) float32 in [0, 1]
+        0 when the model gave the given label probability 1 in every epoch, 1 when it gave another
+        class probability 1 in every epoch, 0.5 when it was torn between the given label and one
+        other class. NaN stays NaN (unlabeled or never logged samples).
+    """
+    return np.clip((1.0 - aum) / 2.0, 0.0, 1.0).astype(np.float32)
+
+
+def dep_thresholds(dep: FloatArray) -> tuple[float, float]:
+    """Split the DEP distribution into easy, ambiguous and hard samples.
+
+    Returns
+    -------
+    (easy_threshold, hard_threshold) : floats in [0, 1], easy <= hard
+        ``hard_threshold`` is Otsu's threshold of the DEP histogram: the value that best separates
+        the samples the model learned from the ones it did not. ``easy_threshold`` is Otsu's
+        threshold of the samples below it, separating the clearly easy from the ambiguous.
+        Samples with DEP >= hard are "hard", below easy are "easy".
+
+    Notes
+    -----
+    With fewer than two distinct values the thresholds fall back to 1/3 and 2/3.
+    """
+    values = dep[~np.isnan(dep)]
+    if values.size < 2 or values.min() == values.max():
+        return 1.0 / 3.0, 2.0 / 3.0
+    hard = _otsu_threshold(values)
+    below = values[values < hard]
+    easy = _otsu_threshold(below) if below.size >= 2 and below.min() < below.max() else hard
+    return float(min(easy, hard)), float(hard)
+
+
+def _otsu_threshold(values: FloatArray) -> float:
+    counts, edges = np.histogram(values, bins=_HISTOGRAM_BINS, range=(0.0, 1.0))
+    centers = (edges[:-1] + edges[1:]) / 2
+    weight_low = np.cumsum(counts)
+    weight_high = weight_low[-1] - weight_low
+    mass_low = np.cumsum(counts * centers)
+    mean_low = mass_low / np.maximum(weight_low, 1)
+    mean_high = (mass_low[-1] - mass_low) / np.maximum(weight_high, 1)
+    between = weight_low * weight_high * (mean_low - mean_high) ** 2
+    return float(edges[int(np.argmax(between)) + 1])

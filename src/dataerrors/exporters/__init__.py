@@ -1,0 +1,1 @@
+"""Exports of samples and scores to files that other tools read."""

@@ -1,0 +1,38 @@
+"""CSV and Parquet exports of a split's samples with every score."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from ..errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from ..run import Run
+
+FORMATS = {".csv": "csv", ".parquet": "parquet"}
+
+
+def export_samples(run: "Run", split: str, out: str | Path, file_format: str | None = None) -> Path:
+    """Write ``run.samples(split)`` to ``out`` as CSV or Parquet; return the path.
+
+    ``file_format`` is "csv" or "parquet"; by default it follows the suffix of ``out``. Image
+    bytes are left out (the ``input`` column keeps each image's path, if one was logged).
+    """
+    out = Path(out)
+    chosen = file_format or FORMATS.get(out.suffix.lower())
+    if chosen not in FORMATS.values():
+        raise InvalidInputError(
+            f"format={file_format!r} with out={str(out)!r} is ambiguous or invalid; use a .csv or "
+            ".parquet suffix, or pass format 'csv' or 'parquet'."
+        )
+    table = run.samples(split).to_arrow()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if chosen == "csv":
+        pacsv.write_csv(table, out)
+    else:
+        pq.write_table(table, out)
+    return out

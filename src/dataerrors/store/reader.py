@@ -1,0 +1,118 @@
+"""Read the Parquet files of a run folder, and write its analysis results atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from ..errors import RunNotFoundError
+from .layout import SCORES_PREFIX, TEMPORARY_MARKER, VECTORS_PREFIX, RunLayout, list_parts
+from .writer import write_table_atomically
+
+
+def read_samples(
+    layout: RunLayout, split: str, columns: Sequence[str] | None = None
+) -> pa.Table:
+    """Return every logged sample of ``split`` (id, label, input, image, metadata), in log order."""
+    return _read_parts(list_parts(layout.samples_folder(split)), columns)
+
+
+def read_epoch_scores(
+    layout: RunLayout, split: str, epoch: int, columns: Sequence[str] | None = None
+) -> pa.Table:
+    """Return the per-sample scores logged for ``split`` at ``epoch``."""
+    return _read_parts(list_parts(layout.epoch_folder(split, epoch), SCORES_PREFIX), columns)
+
+
+def has_vectors(layout: RunLayout, split: str, epoch: int) -> bool:
+    return bool(list_parts(layout.epoch_folder(split, epoch), VECTORS_PREFIX))
+
+
+def vectors_schema(layout: RunLayout, split: str, epoch: int) -> pa.Schema | None:
+    parts = list_parts(layout.epoch_folder(split, epoch), VECTORS_PREFIX)
+    return pq.read_schema(parts[0]) if parts else None
+
+
+def iter_vectors(
+    layout: RunLayout,
+    split: str,
+    epoch: int,
+    columns: Sequence[str],
+    batch_rows: int = 65536,
+) -> Iterator[pa.RecordBatch]:
+    """Yield the probability and embedding vectors of one epoch in batches of ``batch_rows``.
+
+    Memory stays bounded by the batch size whatever the split's size.
+    """
+    parts = list_parts(layout.epoch_folder(split, epoch), VECTORS_PREFIX)
+    if not parts:
+        return
+    dataset = ds.dataset([str(path) for path in parts], format="parquet")
+    yield from dataset.to_batches(columns=list(columns), batch_size=batch_rows)
+
+
+def remove_vectors(layout: RunLayout, split: str, epoch: int) -> int:
+    """Delete the vector parts of one epoch; return how many files were removed."""
+    parts = list_parts(layout.epoch_folder(split, epoch), VECTORS_PREFIX)
+    for path in parts:
+        path.unlink(missing_ok=True)
+    return len(parts)
+
+
+def write_analysis(layout: RunLayout, split: str, table: pa.Table) -> Path:
+    """Replace ``analysis/<split>.parquet`` in one rename, so readers see the old or the new file."""
+    final = layout.analysis(split)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    temporary = final.with_name(f"{TEMPORARY_MARKER}{uuid.uuid4().hex}-{final.name}")
+    write_table_atomically(table, temporary, final)
+    return final
+
+
+def read_analysis(
+    layout: RunLayout, split: str, columns: Sequence[str] | None = None
+) -> pa.Table:
+    path = layout.analysis(split)
+    if not path.exists():
+        raise RunNotFoundError(
+            f"no analysis for split {split!r} in {layout.folder}; run `dataerrors analyze "
+            f"{layout.folder}` or run.finish() first."
+        )
+    return pq.read_table(path, columns=list(columns) if columns is not None else None)
+
+
+def write_summary(layout: RunLayout, summary: dict[str, Any]) -> None:
+    layout.analysis_folder.mkdir(parents=True, exist_ok=True)
+    temporary = layout.summary.with_name(f"{TEMPORARY_MARKER}{uuid.uuid4().hex}-summary.json")
+    temporary.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    os.replace(temporary, layout.summary)
+
+
+def read_summary(layout: RunLayout) -> dict[str, Any]:
+    if not layout.summary.exists():
+        raise RunNotFoundError(
+            f"no analysis summary in {layout.folder}; run `dataerrors analyze {layout.folder}` "
+            "or run.finish() first."
+        )
+    result: dict[str, Any] = json.loads(layout.summary.read_text(encoding="utf-8"))
+    return result
+
+
+def clear_run_folder(layout: RunLayout) -> None:
+    """Delete a run folder, for ``init(..., mode="overwrite")``."""
+    if layout.folder.exists():
+        shutil.rmtree(layout.folder)
+
+
+def _read_parts(parts: list[Path], columns: Sequence[str] | None) -> pa.Table:
+    if not parts:
+        return pa.table({})
+    dataset = ds.dataset([str(path) for path in parts], format="parquet")
+    return dataset.to_table(columns=list(columns) if columns is not None else None)

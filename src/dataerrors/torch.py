@@ -1,0 +1,5 @@
+"""PyTorch integration; ``import dataerrors.torch`` needs the ``torch`` extra."""
+
+from .integrations.torch import EmbeddingCapture, IndexedDataset
+
+__all__ = ["EmbeddingCapture", "IndexedDataset"]

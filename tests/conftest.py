@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import dataerrors
+
+CLASS_NAMES = ["cat", "dog", "bird", "fish"]
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    return tmp_path / "runs"
+
+
+@pytest.fixture
+def run(root: Path) -> dataerrors.Run:
+    """A run with 40 training samples (ids 0-39) and 20 test samples (ids 100-119)."""
+    created = dataerrors.init("project", "run", CLASS_NAMES, root=root)
+    created.log_samples("training", np.arange(40), np.arange(40) % 4)
+    created.log_samples("test", np.arange(100, 120), np.arange(20) % 4)
+    return created
+
+
+def synthetic_logits(labels: np.ndarray, rng: np.random.Generator, strength: float = 3.0,
+                     n_classes: int = 4) -> np.ndarray:
+    logits = rng.normal(0.0, 1.0, (labels.shape[0], n_classes))
+    logits[np.arange(labels.shape[0]), labels] += strength
+    return logits
+
+
+def folder_snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` with its bytes, except the lock file."""
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.name != ".run.lock"
+    }
