@@ -1,4 +1,4 @@
-"""analyze(run): read a run's logged outputs, compute every score and write the analysis tables.
+"""Scores from the model outputs: training dynamics, DEP, confident learning and metrics.
 
 Memory stays bounded: per-epoch scalars are held for all samples (a few float32 per sample and
 epoch), while probability vectors are streamed in chunks twice (thresholds, then flags).
@@ -6,33 +6,25 @@ epoch), while probability vectors are streamed in chunks twice (thresholds, then
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
-from ._index import SampleIndex
-from ._progress import ProgressStep, Reporter
-from .analysis import mislabel
-from .analysis.dep import data_error_potential, dep_thresholds
-from .analysis.dynamics import training_dynamics
-from .analysis.metrics import (
+from .._progress import ProgressStep
+from ..analysis import mislabel
+from ..analysis.dep import data_error_potential, dep_thresholds
+from ..analysis.dynamics import training_dynamics
+from ..analysis.metrics import (
     class_metrics,
     confusion_matrix,
     top_confused_pairs,
     underperforming_classes,
 )
-from .store import manifest as manifest_store
-from .store import reader
-from .store.layout import RunLayout
-from .store.tables import fixed_list_to_numpy
-
-if TYPE_CHECKING:
-    from .run import Run
-
-logger = logging.getLogger(__name__)
+from ..store import reader
+from ..store.tables import fixed_list_to_numpy
+from .context import AnalysisContext, SplitAnalysis
 
 CHUNK_ROWS = 65536
 #: Confusion matrices up to this many classes are stored whole in the summary.
@@ -42,72 +34,47 @@ N_TOP_SUSPECTS = 20
 
 @dataclass
 class _EpochScores:
-    p_given: np.ndarray  # (n_epochs, n_samples)
+    p_given: np.ndarray  # (n_epochs, n_samples), NaN where a sample was not logged
     margins: np.ndarray
-    predicted: np.ndarray
-    epochs: list[int]
+    predicted: np.ndarray  # -1 where a sample was not logged
 
 
-def analyze(run: "Run", progress: bool = False) -> dict[str, Any]:
-    """Compute the scores and insights of every split of ``run`` and store them in its folder.
+def score_samples(context: AnalysisContext) -> None:
+    """Add DEP, training dynamics, confident-learning flags and metrics to every split.
 
-    Writes ``analysis/<split>.parquet`` (one row per sample) and ``analysis/summary.json`` and
-    returns the summary. See :meth:`Run.samples` for the columns.
+    Columns added: predicted, suggested_label, dep, aum, confidence, variability, correctness,
+    margin (last epoch), n_epochs, is_likely_mislabeled, confident_label, difficulty.
     """
-    layout = run.layout
-    class_names = run.class_names
-    summary: dict[str, Any] = {
-        "project": run.project,
-        "run": run.name,
-        "class_names": class_names,
-        "analyzed_at": manifest_store.now(),
-        "splits": {},
-    }
-    reporter = Reporter(progress)
-    with reporter.session():
-        for split in run.splits:
-            table, split_summary = analyze_split(layout, split, len(class_names), reporter)
-            reader.write_analysis(layout, split, table)
-            summary["splits"][split] = _name_classes(split_summary, class_names)
-    reader.write_summary(layout, summary)
-
-    def mark(manifest: dict[str, Any]) -> None:
-        manifest["status"] = manifest_store.STATUS_ANALYZED
-        manifest["analyzed_at"] = summary["analyzed_at"]
-
-    manifest_store.update_manifest(layout, mark)
-    return summary
+    for analysis in context.splits.values():
+        _score_split(context, analysis)
 
 
-def analyze_split(
-    layout: RunLayout, split: str, n_classes: int, reporter: Reporter
-) -> tuple[pa.Table, dict[str, Any]]:
-    """Return the analysis table and the summary of one split."""
-    samples = reader.read_samples(layout, split, columns=["id", "label"])
-    ids = samples["id"].to_numpy(zero_copy_only=False)
-    if samples.schema.field("id").type != pa.int64():
-        ids = ids.astype(str)
-    labels = samples["label"].to_numpy().astype(np.int32)
-    index = SampleIndex(ids)
-    n_samples = ids.shape[0]
+def _score_split(context: AnalysisContext, analysis: SplitAnalysis) -> None:
+    n_classes = context.n_classes
+    labels = analysis.labels
+    n_samples = analysis.n_samples
+    epochs = analysis.epochs
+    reporter = context.reporter
 
-    epochs = layout.epochs(split)
-    with reporter.step(f"{split}: reading {len(epochs)} epoch(s)", len(epochs)) as step:
-        scores = _read_epoch_scores(layout, split, epochs, index, step)
+    with reporter.step(f"{analysis.split}: reading {len(epochs)} epoch(s)", len(epochs)) as step:
+        scores = _read_epoch_scores(context, analysis, step)
     dynamics = training_dynamics(scores.p_given, scores.margins, scores.predicted == labels[None, :])
     dep = data_error_potential(dynamics.aum)
     easy, hard = dep_thresholds(dep)
     predicted = scores.predicted[-1] if epochs else np.full(n_samples, -1, np.int32)
 
-    vector_epoch = next((e for e in reversed(epochs) if reader.has_vectors(layout, split, e)), None)
+    layout = context.layout
+    vector_epoch = next(
+        (e for e in reversed(epochs) if reader.has_vectors(layout, analysis.split, e)), None
+    )
     confident = np.full(n_samples, mislabel.NO_CLASS, dtype=np.int32)
     excess = np.zeros(n_samples, dtype=np.float32)
     thresholds = np.ones(n_classes, dtype=np.float32)
     if vector_epoch is not None:
-        with reporter.step(f"{split}: confident learning", 2 * max(n_samples, 1)) as step:
-            thresholds = _class_thresholds(layout, split, vector_epoch, index, labels, n_classes, step)
-            _confident_classes(layout, split, vector_epoch, index, labels, thresholds,
-                               confident, excess, step)
+        description = f"{analysis.split}: confident learning"
+        with reporter.step(description, 2 * max(n_samples, 1)) as step:
+            thresholds = _class_thresholds(context, analysis, vector_epoch, step)
+            _confident_classes(context, analysis, vector_epoch, thresholds, confident, excess, step)
 
     has_outputs = dynamics.n_epochs > 0
     class_counts = np.bincount(labels[(labels >= 0) & has_outputs], minlength=n_classes)
@@ -118,10 +85,9 @@ def analyze_split(
 
     difficulty = np.where(dep >= hard, "hard", np.where(dep < easy, "easy", "ambiguous"))
     difficulty = np.where(np.isnan(dep), None, difficulty)
-    last = -1 if epochs else None
-    table = pa.table(
+    last_margin = scores.margins[-1] if epochs else np.full(n_samples, np.nan, np.float32)
+    analysis.columns.update(
         {
-            "id": samples["id"],
             "label": pa.array(labels, pa.int32()),
             "predicted": pa.array(predicted, pa.int32()),
             "suggested_label": pa.array(suggested, pa.int32()),
@@ -130,7 +96,7 @@ def analyze_split(
             "confidence": _float_column(dynamics.confidence),
             "variability": _float_column(dynamics.variability),
             "correctness": _float_column(dynamics.correctness),
-            "margin": _float_column(scores.margins[last] if last is not None else dep * np.nan),
+            "margin": _float_column(last_margin),
             "n_epochs": pa.array(dynamics.n_epochs, pa.int32()),
             "is_likely_mislabeled": pa.array(flags),
             "confident_label": pa.array(confident, pa.int32()),
@@ -138,76 +104,85 @@ def analyze_split(
         }
     )
     confusion = confusion_matrix(labels, predicted, n_classes)
-    split_summary = _split_summary(
-        ids, labels, dep, flags, suggested, confusion, calibrated, thresholds,
-        easy, hard, epochs, has_outputs, difficulty, n_classes,
+    summary = _split_summary(
+        analysis, dep, flags, suggested, confusion, calibrated, thresholds,
+        easy, hard, has_outputs, difficulty, n_classes,
     )
-    return table, split_summary
+    analysis.summary.update(name_classes(summary, context.class_names))
 
 
 def _read_epoch_scores(
-    layout: RunLayout, split: str, epochs: list[int], index: SampleIndex, step: ProgressStep
+    context: AnalysisContext, analysis: SplitAnalysis, step: ProgressStep
 ) -> _EpochScores:
-    n_samples = len(index)
-    shape = (len(epochs), n_samples)
+    shape = (len(analysis.epochs), analysis.n_samples)
     p_given = np.full(shape, np.nan, dtype=np.float32)
     margins = np.full(shape, np.nan, dtype=np.float32)
     predicted = np.full(shape, -1, dtype=np.int32)
-    for position, epoch in enumerate(epochs):
-        table = reader.read_epoch_scores(layout, split, epoch, ["id", "p_given", "margin", "predicted"])
+    columns = ["id", "p_given", "margin", "predicted"]
+    for position, epoch in enumerate(analysis.epochs):
+        table = reader.read_epoch_scores(context.layout, analysis.split, epoch, columns)
         if table.num_rows:
-            rows = index.rows(_ids(table, index), split, argument=f"ids of epoch {epoch}")
+            rows = analysis.index.rows(
+                _ids(table, analysis), analysis.split, argument=f"ids of epoch {epoch}"
+            )
             p_given[position, rows] = table["p_given"].to_numpy(zero_copy_only=False)
             margins[position, rows] = table["margin"].to_numpy(zero_copy_only=False)
             predicted[position, rows] = table["predicted"].to_numpy()
         step.advance()
-    return _EpochScores(p_given, margins, predicted, epochs)
+    return _EpochScores(p_given, margins, predicted)
 
 
 def _class_thresholds(
-    layout: RunLayout, split: str, epoch: int, index: SampleIndex, labels: np.ndarray,
-    n_classes: int, step: ProgressStep,
+    context: AnalysisContext, analysis: SplitAnalysis, epoch: int, step: ProgressStep
 ) -> np.ndarray:
-    sums = np.zeros(n_classes, dtype=np.float64)
-    counts = np.zeros(n_classes, dtype=np.int64)
-    for batch in reader.iter_vectors(layout, split, epoch, ["id", "probs"], CHUNK_ROWS):
-        rows = index.rows(_ids(batch, index), split)
-        probs = fixed_list_to_numpy(batch.column("probs"))
-        chunk_sums, chunk_counts = mislabel.class_probability_sums(probs, labels[rows], n_classes)
+    sums = np.zeros(context.n_classes, dtype=np.float64)
+    counts = np.zeros(context.n_classes, dtype=np.int64)
+    for rows, probs in _probability_chunks(context, analysis, epoch):
+        chunk_sums, chunk_counts = mislabel.class_probability_sums(
+            probs, analysis.labels[rows], context.n_classes
+        )
         sums += chunk_sums
         counts += chunk_counts
-        step.advance(batch.num_rows)
+        step.advance(rows.shape[0])
     return mislabel.class_thresholds(sums, counts)
 
 
 def _confident_classes(
-    layout: RunLayout, split: str, epoch: int, index: SampleIndex, labels: np.ndarray,
-    thresholds: np.ndarray, confident: np.ndarray, excess: np.ndarray, step: ProgressStep,
+    context: AnalysisContext, analysis: SplitAnalysis, epoch: int, thresholds: np.ndarray,
+    confident: np.ndarray, excess: np.ndarray, step: ProgressStep,
 ) -> None:
-    for batch in reader.iter_vectors(layout, split, epoch, ["id", "probs"], CHUNK_ROWS):
-        rows = index.rows(_ids(batch, index), split)
-        probs = fixed_list_to_numpy(batch.column("probs"))
-        confident[rows], excess[rows] = mislabel.confident_classes(probs, labels[rows], thresholds)
-        step.advance(batch.num_rows)
+    for rows, probs in _probability_chunks(context, analysis, epoch):
+        confident[rows], excess[rows] = mislabel.confident_classes(
+            probs, analysis.labels[rows], thresholds
+        )
+        step.advance(rows.shape[0])
+
+
+def _probability_chunks(context: AnalysisContext, analysis: SplitAnalysis, epoch: int):  # type: ignore[no-untyped-def]
+    batches = reader.iter_vectors(context.layout, analysis.split, epoch, ["id", "probs"], CHUNK_ROWS)
+    for batch in batches:
+        rows = analysis.index.rows(_ids(batch, analysis), analysis.split)
+        yield rows, fixed_list_to_numpy(batch.column("probs"))
 
 
 def _split_summary(
-    ids: np.ndarray, labels: np.ndarray, dep: np.ndarray, flags: np.ndarray,
-    suggested: np.ndarray, confusion: np.ndarray, calibrated: np.ndarray,
-    thresholds: np.ndarray, easy: float, hard: float, epochs: list[int],
-    has_outputs: np.ndarray, difficulty: np.ndarray, n_classes: int,
+    analysis: SplitAnalysis, dep: np.ndarray, flags: np.ndarray, suggested: np.ndarray,
+    confusion: np.ndarray, calibrated: np.ndarray, thresholds: np.ndarray, easy: float,
+    hard: float, has_outputs: np.ndarray, difficulty: np.ndarray, n_classes: int,
 ) -> dict[str, Any]:
+    labels = analysis.labels
     metrics = class_metrics(confusion)
     labeled = (labels >= 0) & has_outputs
     n_scored = int(labeled.sum())
     estimated = mislabel.estimate_error_count(calibrated)
     class_dep = np.bincount(labels[labeled], weights=dep[labeled], minlength=n_classes)
     class_n = np.bincount(labels[labeled], minlength=n_classes)
+    present = metrics.support > 0
     order = np.argsort(-np.nan_to_num(dep, nan=-1.0), kind="stable")[:N_TOP_SUSPECTS]
     summary: dict[str, Any] = {
-        "n_samples": int(ids.shape[0]),
+        "n_samples": analysis.n_samples,
         "n_scored": n_scored,
-        "epochs": epochs,
+        "epochs": analysis.epochs,
         "accuracy": float(np.trace(confusion) / max(confusion.sum(), 1)),
         "mean_dep": float(np.nanmean(dep)) if n_scored else None,
         "dep_thresholds": {"easy": easy, "hard": hard},
@@ -217,7 +192,7 @@ def _split_summary(
         "n_likely_mislabeled": int(flags.sum()),
         "estimated_label_errors": estimated,
         "estimated_error_rate": estimated / n_scored if n_scored else None,
-        "mean_f1": float(metrics.f1[metrics.support > 0].mean()) if (metrics.support > 0).any() else None,
+        "mean_f1": float(metrics.f1[present].mean()) if present.any() else None,
         "classes": [
             {
                 "label": label,
@@ -235,7 +210,7 @@ def _split_summary(
         "underperforming_classes": underperforming_classes(metrics, confusion),
         "top_suspects": [
             {
-                "id": ids[row].item(),
+                "id": analysis.ids[row].item(),
                 "label": int(labels[row]),
                 "suggested_label": int(suggested[row]),
                 "dep": float(dep[row]),
@@ -250,7 +225,7 @@ def _split_summary(
     return summary
 
 
-def _name_classes(summary: dict[str, Any], class_names: list[str]) -> dict[str, Any]:
+def name_classes(summary: dict[str, Any], class_names: list[str]) -> dict[str, Any]:
     """Add a ``*_name`` field beside every class index in the summary's lists."""
     for key in ("classes", "top_confused_pairs", "underperforming_classes", "top_suspects"):
         for entry in summary[key]:
@@ -261,9 +236,9 @@ def _name_classes(summary: dict[str, Any], class_names: list[str]) -> dict[str, 
     return summary
 
 
-def _ids(table: pa.Table | pa.RecordBatch, index: SampleIndex) -> np.ndarray:
+def _ids(table: pa.Table | pa.RecordBatch, analysis: SplitAnalysis) -> np.ndarray:
     values = table.column("id").to_numpy(zero_copy_only=False)
-    return values.astype(str) if index.id_kind == "str" else values.astype(np.int64)
+    return values.astype(str) if analysis.index.id_kind == "str" else values.astype(np.int64)
 
 
 def _float_column(values: np.ndarray) -> pa.Array:

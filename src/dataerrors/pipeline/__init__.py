@@ -1,0 +1,75 @@
+"""analyze(run): run the analysis steps in order and write the analysis tables.
+
+Each step is a function ``step(context)`` that reads what the run logged through the store and
+what earlier steps computed, and adds columns and summary entries to each
+:class:`~dataerrors.pipeline.context.SplitAnalysis`. The results are written once, at the end,
+each file replaced in one rename, so readers see the old analysis or the new one.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
+import numpy as np
+import pyarrow as pa
+
+from .._index import SampleIndex
+from .._progress import Reporter
+from ..store import manifest as manifest_store
+from ..store import reader
+from .context import AnalysisContext, SplitAnalysis
+from .scores_step import score_samples
+
+if TYPE_CHECKING:
+    from ..run import Run
+
+#: The analysis steps, in the order they run.
+STEPS: list[Callable[[AnalysisContext], None]] = [score_samples]
+
+
+def analyze(run: "Run", progress: bool = False) -> dict[str, Any]:
+    """Compute the scores and insights of every split of ``run`` and store them in its folder.
+
+    Writes ``analysis/<split>.parquet`` (one row per sample) and ``analysis/summary.json`` and
+    returns the summary. See :meth:`dataerrors.Run.samples` for the columns.
+    """
+    layout = run.layout
+    summary: dict[str, Any] = {
+        "project": run.project,
+        "run": run.name,
+        "class_names": run.class_names,
+        "analyzed_at": manifest_store.now(),
+        "splits": {},
+    }
+    reporter = Reporter(progress)
+    splits = {split: _load_split(run, split) for split in run.splits}
+    context = AnalysisContext(layout, run.class_names, splits, reporter, summary)
+    with reporter.session():
+        for step in STEPS:
+            step(context)
+    for split, analysis in splits.items():
+        columns = {"id": analysis.id_column, **analysis.columns}
+        reader.write_analysis(layout, split, pa.table(columns))
+        summary["splits"][split] = analysis.summary
+    reader.write_summary(layout, summary)
+
+    def mark(manifest: dict[str, Any]) -> None:
+        manifest["status"] = manifest_store.STATUS_ANALYZED
+        manifest["analyzed_at"] = summary["analyzed_at"]
+
+    manifest_store.update_manifest(layout, mark)
+    return summary
+
+
+def _load_split(run: "Run", split: str) -> SplitAnalysis:
+    samples = reader.read_samples(run.layout, split, columns=["id", "label"])
+    ids = samples["id"].to_numpy(zero_copy_only=False)
+    ids = ids.astype(np.int64) if samples.schema.field("id").type == pa.int64() else ids.astype(str)
+    return SplitAnalysis(
+        split=split,
+        id_column=samples["id"],
+        ids=ids,
+        labels=samples["label"].to_numpy().astype(np.int32),
+        index=SampleIndex(ids),
+        epochs=run.layout.epochs(split),
+    )

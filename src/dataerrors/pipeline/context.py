@@ -1,0 +1,50 @@
+"""What the analysis steps share: the run's layout, and per split its samples and results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from .._index import SampleIndex
+from .._progress import Reporter
+from ..store.layout import RunLayout
+
+
+@dataclass
+class SplitAnalysis:
+    """One split under analysis. Steps read earlier steps' columns and add their own.
+
+    ``columns`` become ``analysis/<split>.parquet`` in insertion order, one row per sample in the
+    order samples were logged; ``summary`` becomes the split's entry of ``summary.json``.
+    """
+
+    split: str
+    id_column: pa.ChunkedArray
+    ids: np.ndarray
+    labels: np.ndarray
+    index: SampleIndex
+    epochs: list[int]
+    columns: dict[str, np.ndarray | pa.Array] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.ids.shape[0])
+
+
+@dataclass
+class AnalysisContext:
+    """The run under analysis: every split, in the order of ``dataerrors.SPLITS``."""
+
+    layout: RunLayout
+    class_names: list[str]
+    splits: dict[str, SplitAnalysis]
+    reporter: Reporter
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.class_names)
