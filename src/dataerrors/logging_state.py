@@ -56,7 +56,10 @@ class SplitState:
         return self._index
 
     def label_array(self) -> np.ndarray:
-        return np.concatenate(self.labels) if self.labels else np.zeros(0, dtype=np.int32)
+        """Return the labels of every logged sample, by row; cached until more samples arrive."""
+        if len(self.labels) > 1:
+            self.labels = [np.concatenate(self.labels)]
+        return self.labels[0] if self.labels else np.zeros(0, dtype=np.int32)
 
     def check_new_ids(self, ids: np.ndarray) -> None:
         """Raise if ``ids`` repeat samples already logged or mix id types."""

@@ -23,7 +23,7 @@ from ..analysis.metrics import (
     underperforming_classes,
 )
 from ..store import reader
-from ..store.tables import fixed_list_to_numpy
+from ..store.tables import vectors_to_numpy
 from .context import AnalysisContext, SplitAnalysis
 
 CHUNK_ROWS = 65536
@@ -70,7 +70,7 @@ def _score_split(context: AnalysisContext, analysis: SplitAnalysis) -> None:
     confident = np.full(n_samples, mislabel.NO_CLASS, dtype=np.int32)
     excess = np.zeros(n_samples, dtype=np.float32)
     thresholds = np.ones(n_classes, dtype=np.float32)
-    if vector_epoch is not None:
+    if vector_epoch is not None and (labels >= 0).any():
         description = f"{analysis.split}: confident learning"
         with reporter.step(description, 2 * max(n_samples, 1)) as step:
             thresholds = _class_thresholds(context, analysis, vector_epoch, step)
@@ -162,7 +162,7 @@ def _probability_chunks(context: AnalysisContext, analysis: SplitAnalysis, epoch
     batches = reader.iter_vectors(context.layout, analysis.split, epoch, ["id", "probs"], CHUNK_ROWS)
     for batch in batches:
         rows = analysis.index.rows(_ids(batch, analysis), analysis.split)
-        yield rows, fixed_list_to_numpy(batch.column("probs"))
+        yield rows, vectors_to_numpy(batch.column("probs"))
 
 
 def _split_summary(
