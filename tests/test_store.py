@@ -133,3 +133,13 @@ def test_vectors_kept_for_last_epoch_only(run: dataerrors.Run) -> None:
     kept = [epoch for epoch in range(3) if list_parts(layout.epoch_folder("training", epoch), "vectors")]
     assert kept == [2]
     assert all(list_parts(layout.epoch_folder("training", epoch)) for epoch in range(3))
+
+
+def test_vectors_dropped_while_logging(run: dataerrors.Run) -> None:
+    rng = np.random.default_rng(0)
+    for epoch in range(4):
+        run.log_outputs("training", epoch, np.arange(40), logits=rng.normal(size=(40, 4)))
+    run.flush()
+    layout = RunLayout(run.folder)
+    kept = [epoch for epoch in range(4) if list_parts(layout.epoch_folder("training", epoch), "vectors")]
+    assert kept == [2, 3]

@@ -302,6 +302,7 @@ class Run:
                     writer.seal(
                         [(SCORES_PREFIX, split, previous_epoch), (VECTORS_PREFIX, split, previous_epoch)]
                     )
+                    self._drop_old_vectors(writer, split, previous_epoch)
                 self._record_epoch(split, epoch)
             if embedding_array is not None and expected_dim is None:
                 width = int(embedding_array.shape[1])
@@ -322,6 +323,11 @@ class Run:
             writer.submit(
                 (VECTORS_PREFIX, split, epoch), folder, VECTORS_PREFIX, lambda: built.pop("vectors")
             )
+
+    @property
+    def writer_blocked_seconds(self) -> float:
+        """Seconds logging calls waited because the background writer fell behind."""
+        return self._writer.blocked_seconds if self._writer is not None else 0.0
 
     def flush(self) -> None:
         """Block until everything logged so far is stored in complete parts on disk."""
@@ -402,6 +408,23 @@ class Run:
             manifest["status"] = manifest_store.STATUS_LOGGING
 
         self._manifest = manifest_store.update_manifest(self._layout, record)
+
+    def _drop_old_vectors(self, writer: PartWriter, split: str, previous_epoch: int) -> None:
+        """With keep_vectors="last", keep the vectors of at most the two latest epochs on disk.
+
+        The epoch before the current one stays until the run finishes, so a crash in the middle
+        of an epoch still leaves one complete epoch of vectors.
+        """
+        if self._manifest.get("keep_vectors", "last") != "last":
+            return
+        layout = self._layout
+
+        def remove() -> None:
+            for epoch in layout.epochs(split):
+                if epoch < previous_epoch:
+                    reader.remove_vectors(layout, split, epoch)
+
+        writer.call(remove)
 
     def _check_metadata_columns(self, split: str, names: list[str]) -> None:
         entry = self._manifest["splits"].get(split)

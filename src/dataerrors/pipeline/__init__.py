@@ -8,6 +8,8 @@ each file replaced in one rename, so readers see the old analysis or the new one
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
@@ -22,6 +24,8 @@ from .scores_step import score_samples
 
 if TYPE_CHECKING:
     from ..run import Run
+
+logger = logging.getLogger(__name__)
 
 #: The analysis steps, in the order they run.
 STEPS: list[Callable[[AnalysisContext], None]] = [score_samples]
@@ -44,9 +48,14 @@ def analyze(run: "Run", progress: bool = False) -> dict[str, Any]:
     reporter = Reporter(progress)
     splits = {split: _load_split(run, split) for split in run.splits}
     context = AnalysisContext(layout, run.class_names, splits, reporter, summary)
+    timings: dict[str, float] = {}
     with reporter.session():
         for step in STEPS:
+            started = time.perf_counter()
             step(context)
+            timings[step.__name__] = time.perf_counter() - started
+            logger.info("analysis step %s took %.1f s", step.__name__, timings[step.__name__])
+    summary["step_seconds"] = timings
     for split, analysis in splits.items():
         columns = {"id": analysis.id_column, **analysis.columns}
         reader.write_analysis(layout, split, pa.table(columns))

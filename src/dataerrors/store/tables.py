@@ -95,7 +95,7 @@ def vector_column(matrix: np.ndarray) -> pa.FixedSizeBinaryArray:
     half = np.ascontiguousarray(matrix, dtype=np.float16)
     byte_width = half.shape[1] * half.itemsize
     return pa.FixedSizeBinaryArray.from_buffers(
-        pa.binary(byte_width), half.shape[0], [None, pa.py_buffer(half.tobytes())]
+        pa.binary(byte_width), half.shape[0], [None, pa.py_buffer(half)]
     )
 
 

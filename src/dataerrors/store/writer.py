@@ -16,6 +16,7 @@ import logging
 import os
 import queue
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,10 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_PART_BYTES = 64 * 1024 * 1024
 DEFAULT_QUEUE_SIZE = 16
+# Vectors (float16 probabilities and embeddings) barely compress, and zstd costs about three
+# times as long as lz4 on them; the other parts are small and compress well with zstd.
+_COMPRESSION = {"vectors": "lz4"}
+_DEFAULT_COMPRESSION = "zstd"
 
 
 @dataclass
@@ -59,6 +64,11 @@ class _Flush:
     done: threading.Event
 
 
+@dataclass
+class _Call:
+    function: Callable[[], object]
+
+
 class PartWriter:
     """Write Parquet parts from a background thread with a bounded queue."""
 
@@ -66,10 +76,12 @@ class PartWriter:
         self, part_bytes: int = DEFAULT_PART_BYTES, queue_size: int = DEFAULT_QUEUE_SIZE
     ) -> None:
         self._part_bytes = part_bytes
-        self._queue: queue.Queue[_Write | _Seal | _Flush | None] = queue.Queue(queue_size)
+        self._queue: queue.Queue[_Write | _Seal | _Flush | _Call | None] = queue.Queue(queue_size)
         self._buffers: dict[Hashable, _Buffer] = {}
         self._next_numbers: dict[Path, int] = {}
         self._error: BaseException | None = None
+        #: Seconds callers spent waiting for room in the queue (the writer falling behind).
+        self.blocked_seconds = 0.0
         self._thread = threading.Thread(target=self._loop, name="dataerrors-writer", daemon=True)
         self._thread.start()
 
@@ -77,13 +89,15 @@ class PartWriter:
         self, key: Hashable, folder: Path, prefix: str, build: Callable[[], pa.Table]
     ) -> None:
         """Queue a batch for ``folder``; blocks while the queue is full."""
-        self._raise_pending_error()
-        self._queue.put(_Write(key, folder, prefix, build))
+        self._put(_Write(key, folder, prefix, build))
 
     def seal(self, keys: list[Hashable]) -> None:
         """Ask the writer to write out the buffers of ``keys`` now (an epoch that ended)."""
-        self._raise_pending_error()
-        self._queue.put(_Seal(keys))
+        self._put(_Seal(keys))
+
+    def call(self, function: Callable[[], object]) -> None:
+        """Run ``function`` on the writer thread after every job queued before it."""
+        self._put(_Call(function))
 
     def flush(self) -> None:
         """Block until every batch submitted so far is in a part on disk."""
@@ -101,6 +115,15 @@ class PartWriter:
         finally:
             self._queue.put(None)
             self._thread.join()
+
+    def _put(self, job: _Write | _Seal | _Call) -> None:
+        self._raise_pending_error()
+        try:
+            self._queue.put_nowait(job)
+        except queue.Full:
+            started = time.perf_counter()
+            self._queue.put(job)
+            self.blocked_seconds += time.perf_counter() - started
 
     def _raise_pending_error(self) -> None:
         if self._error is not None:
@@ -122,6 +145,8 @@ class PartWriter:
                 elif isinstance(job, _Seal):
                     for key in job.keys:
                         self._write_buffer(key)
+                elif isinstance(job, _Call):
+                    job.function()
                 else:
                     for key in list(self._buffers):
                         self._write_buffer(key)
@@ -163,14 +188,16 @@ def write_part(
     numbers[folder] = number + 1
     final = folder / part_name(prefix, number)
     temporary = folder / f"{TEMPORARY_MARKER}{uuid.uuid4().hex}-{final.name}"
-    write_table_atomically(table, temporary, final)
+    write_table_atomically(table, temporary, final, _COMPRESSION.get(prefix, _DEFAULT_COMPRESSION))
     return final
 
 
-def write_table_atomically(table: pa.Table, temporary: Path, final: Path) -> None:
+def write_table_atomically(
+    table: pa.Table, temporary: Path, final: Path, compression: str = _DEFAULT_COMPRESSION
+) -> None:
     """Write ``table`` to ``temporary``, sync it and rename it to ``final``."""
     try:
-        pq.write_table(table, temporary, compression="zstd")
+        pq.write_table(table, temporary, compression=compression)
         with open(temporary, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(temporary, final)

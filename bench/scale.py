@@ -1,0 +1,150 @@
+"""ImageNet scale on one machine: logging overhead, disk, analyze time and memory, vs cleanlab.
+
+Logs an ImageNet-shaped synthetic run through the public API in batches of 256 (1,281,167
+training and 50,000 validation samples, 1000 classes, 5 epochs, 2048-d embeddings, 3% injected
+label errors at --scale 1), then measures, each in a fresh process: `dataerrors analyze` (wall time
+per step and peak memory) and cleanlab's `find_label_issues` on the same final-epoch probabilities.
+
+    .venv/bin/python bench/scale.py --scale 0.01     # 1/100 size, a few minutes
+    .venv/bin/python bench/scale.py --scale 1        # full size; needs ~20 GB of free disk
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+from synthetic import IMAGENET_TRAIN, IMAGENET_VALIDATION, log_imagenet_like_run  # noqa: E402
+
+ANALYZE = """
+import json, resource, sys, time
+import dataerrors
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+start = time.perf_counter()
+summary = dataerrors.analyze(sys.argv[1], progress=False)
+seconds = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"seconds": seconds, "peak_mb": peak / 1024, "base_mb": base / 1024,
+                  "steps": summary["step_seconds"]}))
+"""
+
+CLEANLAB = """
+import json, resource, sys, time
+import numpy as np
+from cleanlab.filter import find_label_issues
+labels = np.load(sys.argv[2])
+half = np.load(sys.argv[1], mmap_mode="r")
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+start = time.perf_counter()
+probs = np.asarray(half, dtype=np.float32)
+probs /= probs.sum(axis=1, keepdims=True)
+issues = find_label_issues(labels, probs, n_jobs=1)
+seconds = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+np.save(sys.argv[3], issues)
+print(json.dumps({"seconds": seconds, "peak_mb": peak / 1024, "base_mb": base / 1024}))
+"""
+
+
+def _measure(script: str, *arguments: str, timeout: float) -> dict | None:
+    try:
+        completed = subprocess.run([sys.executable, "-c", script, *arguments], check=True,
+                                   capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def _final_probs(run, path: Path) -> None:
+    from dataerrors.store import reader
+    from dataerrors.store.tables import vectors_to_numpy
+
+    last = run.epochs("training")[-1]
+    chunks, ids = [], []
+    for batch in reader.iter_vectors(run.layout, "training", last, ["id", "probs"]):
+        ids.append(batch.column("id").to_numpy())
+        chunks.append(vectors_to_numpy(batch.column("probs"), np.float16))
+    order = np.argsort(np.concatenate(ids))
+    np.save(path, np.concatenate(chunks)[order])
+
+
+def _flag_quality(flags: np.ndarray, flipped: np.ndarray) -> tuple[float, float]:
+    truth = np.zeros(flags.shape[0], bool)
+    truth[flipped] = True
+    hits = (flags & truth).sum()
+    return hits / max(flags.sum(), 1), hits / max(truth.sum(), 1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scale", type=float, default=0.01,
+                        help="Fraction of ImageNet's size (1 = 1.28M training samples).")
+    parser.add_argument("--classes", type=int, default=1000)
+    parser.add_argument("--dims", type=int, default=2048)
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--root", type=Path, default=None, help="Where to write the run (default: a temporary folder).")
+    parser.add_argument("--peer-timeout", type=float, default=3600, help="Seconds before the peer is stopped.")
+    arguments = parser.parse_args()
+
+    n_train = int(IMAGENET_TRAIN * arguments.scale)
+    n_validation = int(IMAGENET_VALIDATION * arguments.scale)
+    with tempfile.TemporaryDirectory(dir=arguments.root) as folder:
+        root = Path(folder)
+        logged = log_imagenet_like_run(root, n_train, n_validation, arguments.classes,
+                                       arguments.dims, arguments.epochs)
+        run = logged.run
+        disk_gb = sum(p.stat().st_size for p in run.folder.rglob("*") if p.is_file()) / 2**30
+        ours = _measure(ANALYZE, str(run.folder), timeout=24 * 3600)
+
+        _final_probs(run, root / "probs.npy")
+        np.save(root / "labels.npy", logged.given["training"])
+        peer = _measure(CLEANLAB, str(root / "probs.npy"), str(root / "labels.npy"),
+                        str(root / "peer.npy"), timeout=arguments.peer_timeout)
+        our_flags = run.samples("training")["is_likely_mislabeled"].to_numpy()
+        peer_flags = np.load(root / "peer.npy") if peer else None
+
+    api_ms = 1000 * np.array(logged.seconds_in_api)
+    own_ms = api_ms - 1000 * np.array(logged.seconds_waiting)
+    samples_logged = (n_train + n_validation) * arguments.epochs
+    print(f"# Scale benchmark, --scale {arguments.scale}: {n_train} training + {n_validation} "
+          f"validation samples, {arguments.classes} classes, {arguments.epochs} epochs, "
+          f"{arguments.dims}-d embeddings")
+    print()
+    print(f"- Logging, cost to the training loop: {own_ms.mean():.2f} ms mean, "
+          f"{np.percentile(own_ms, 50):.2f} ms median, {np.percentile(own_ms, 95):.2f} ms p95 per "
+          "batch of 256 inside log_outputs (validation and copies, not counting waits for the "
+          "background writer)")
+    print(f"- Logging back to back (no training step between batches, so the writer is the limit): "
+          f"{samples_logged / logged.logging_seconds:,.0f} samples/s including data generation, "
+          f"{api_ms.mean():.2f} ms mean per call with waits; finish() flush "
+          f"{logged.finish_seconds:.1f} s")
+    print(f"- Run folder on disk after finish(): {disk_gb:.2f} GB")
+    print(f"- analyze: {ours['seconds']:.1f} s, peak memory {ours['peak_mb']:.0f} MB "
+          f"({ours['base_mb']:.0f} MB after imports)")
+    for step, seconds in ours["steps"].items():
+        print(f"  - {step}: {seconds:.1f} s")
+    print()
+    print("| label-issue search on training | wall time (s) | peak memory (MB) | flag precision | flag recall |")
+    print("|---|---:|---:|---:|---:|")
+    precision, recall = _flag_quality(our_flags, logged.flipped["training"])
+    print(f"| dataerrors analyze (all steps) | {ours['seconds']:.1f} | {ours['peak_mb']:.0f} | {precision:.3f} | {recall:.3f} |")
+    if peer is None:
+        print(f"| cleanlab find_label_issues | did not finish in {arguments.peer_timeout:.0f} s | | | |")
+    else:
+        precision, recall = _flag_quality(peer_flags, logged.flipped["training"])
+        print(f"| cleanlab find_label_issues | {peer['seconds']:.1f} | {peer['peak_mb']:.0f} | {precision:.3f} | {recall:.3f} |")
+        print()
+        print(f"Ratios dataerrors / cleanlab: time {ours['seconds'] / peer['seconds']:.2f}x, "
+              f"peak memory {ours['peak_mb'] / peer['peak_mb']:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
