@@ -22,16 +22,16 @@ def test_mnist_files_official_order() -> None:
 
 @pytest.mark.slow
 def test_demo_subset_ranks_confirmed_errors(tmp_path) -> None:
-    result = run_mnist_demo(tmp_path, epochs=2, n_train=12000, n_test=4000, progress=False)
+    # A third of the training set keeps the test short; this setting put 10 of the 15 confirmed
+    # errors in the top 100 when measured (the full demo puts 12 there).
+    result = run_mnist_demo(tmp_path, epochs=3, n_train=20000, progress=False)
     test = result.run.samples("test")
-    assert len(test) == 4000
-    assert result.test_accuracy > 0.95
+    assert len(test) == 10000
+    assert result.test_accuracy > 0.97
     assert test["dep"].between(0, 1).all()
-    ranked = test.sort_values("dep", ascending=False)["id"].tolist()
-    confirmed = [index for index in CONFIRMED_TEST_ERRORS if index < 4000]
-    ranks = [ranked.index(index) for index in confirmed]
-    # Confirmed errors sit in the top 2% of 4000 test images by DEP.
-    assert sum(rank < 80 for rank in ranks) >= len(confirmed) - 2
+    top_100 = set(test.sort_values("dep", ascending=False)["id"].head(100))
+    assert result.confirmed_in_top_100 == len(top_100 & set(CONFIRMED_TEST_ERRORS))
+    assert result.confirmed_in_top_100 >= 8
     summary = result.run.summary()["splits"]
-    assert summary["training"]["n_samples"] == 12000
+    assert summary["training"]["n_samples"] == 20000
     assert summary["test"]["accuracy"] == pytest.approx(result.test_accuracy, abs=1e-6)
