@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import subprocess
 import sys
 import tempfile
@@ -54,12 +55,23 @@ print(json.dumps({"seconds": seconds, "peak_mb": peak / 1024, "base_mb": base / 
 """
 
 
-def _measure(script: str, *arguments: str, timeout: float) -> dict | None:
+def _measure(script: str, *arguments: str, timeout: float, memory_gb: float | None = None) -> dict:
+    """Run ``script`` in a fresh process; return its JSON line, or {"failed": reason}."""
+
+    def limit_memory() -> None:
+        if memory_gb is not None:
+            limit = int(memory_gb * 2**30)
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
     try:
-        completed = subprocess.run([sys.executable, "-c", script, *arguments], check=True,
-                                   capture_output=True, text=True, timeout=timeout)
+        completed = subprocess.run([sys.executable, "-c", script, *arguments], capture_output=True,
+                                   text=True, timeout=timeout, preexec_fn=limit_memory)
     except subprocess.TimeoutExpired:
-        return None
+        return {"failed": f"did not finish in {timeout:.0f} s"}
+    if completed.returncode != 0:
+        if "MemoryError" in completed.stderr or "Unable to allocate" in completed.stderr:
+            return {"failed": f"ran out of its {memory_gb:g} GB memory limit"}
+        raise RuntimeError(completed.stderr)
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
@@ -92,6 +104,8 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--root", type=Path, default=None, help="Where to write the run (default: a temporary folder).")
     parser.add_argument("--peer-timeout", type=float, default=3600, help="Seconds before the peer is stopped.")
+    parser.add_argument("--peer-memory-gb", type=float, default=16,
+                        help="Address-space limit of the peer's process, so it fails instead of swapping.")
     arguments = parser.parse_args()
 
     n_train = int(IMAGENET_TRAIN * arguments.scale)
@@ -107,9 +121,10 @@ def main() -> None:
         _final_probs(run, root / "probs.npy")
         np.save(root / "labels.npy", logged.given["training"])
         peer = _measure(CLEANLAB, str(root / "probs.npy"), str(root / "labels.npy"),
-                        str(root / "peer.npy"), timeout=arguments.peer_timeout)
+                        str(root / "peer.npy"), timeout=arguments.peer_timeout,
+                        memory_gb=arguments.peer_memory_gb)
         our_flags = run.samples("training")["is_likely_mislabeled"].to_numpy()
-        peer_flags = np.load(root / "peer.npy") if peer else None
+        peer_flags = None if "failed" in peer else np.load(root / "peer.npy")
 
     api_ms = 1000 * np.array(logged.seconds_in_api)
     own_ms = api_ms - 1000 * np.array(logged.seconds_waiting)
@@ -136,8 +151,8 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|")
     precision, recall = _flag_quality(our_flags, logged.flipped["training"])
     print(f"| dataerrors analyze (all steps) | {ours['seconds']:.1f} | {ours['peak_mb']:.0f} | {precision:.3f} | {recall:.3f} |")
-    if peer is None:
-        print(f"| cleanlab find_label_issues | did not finish in {arguments.peer_timeout:.0f} s | | | |")
+    if peer_flags is None:
+        print(f"| cleanlab find_label_issues | {peer['failed']} | | | |")
     else:
         precision, recall = _flag_quality(peer_flags, logged.flipped["training"])
         print(f"| cleanlab find_label_issues | {peer['seconds']:.1f} | {peer['peak_mb']:.0f} | {precision:.3f} | {recall:.3f} |")
