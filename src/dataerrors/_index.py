@@ -47,6 +47,12 @@ class SampleIndex:
             )
         return self._order[positions]
 
+    def known_rows(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return the rows of the ids that are known, and a mask of which ids were known."""
+        found = self.contains(ids)
+        positions = np.minimum(np.searchsorted(self._sorted, ids[found]), max(len(self) - 1, 0))
+        return self._order[positions], found
+
     def contains(self, ids: np.ndarray) -> np.ndarray:
         if len(self) == 0:
             return np.zeros(ids.shape[0], dtype=bool)

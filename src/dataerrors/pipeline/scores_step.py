@@ -6,6 +6,7 @@ epoch), while probability vectors are streamed in chunks twice (thresholds, then
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ from ..analysis.metrics import (
     top_confused_pairs,
     underperforming_classes,
 )
+from ..errors import DegenerateInputWarning
 from ..store import reader
 from ..store.tables import vectors_to_numpy
 from .context import AnalysisContext, SplitAnalysis
@@ -122,12 +124,10 @@ def _read_epoch_scores(
     for position, epoch in enumerate(analysis.epochs):
         table = reader.read_epoch_scores(context.layout, analysis.split, epoch, columns)
         if table.num_rows:
-            rows = analysis.index.rows(
-                _ids(table, analysis), analysis.split, argument=f"ids of epoch {epoch}"
-            )
-            p_given[position, rows] = table["p_given"].to_numpy(zero_copy_only=False)
-            margins[position, rows] = table["margin"].to_numpy(zero_copy_only=False)
-            predicted[position, rows] = table["predicted"].to_numpy()
+            rows, known = _known_rows(analysis, table, f"epoch {epoch}")
+            p_given[position, rows] = table["p_given"].to_numpy(zero_copy_only=False)[known]
+            margins[position, rows] = table["margin"].to_numpy(zero_copy_only=False)[known]
+            predicted[position, rows] = table["predicted"].to_numpy()[known]
         step.advance()
     return _EpochScores(p_given, margins, predicted)
 
@@ -161,8 +161,8 @@ def _confident_classes(
 def _probability_chunks(context: AnalysisContext, analysis: SplitAnalysis, epoch: int):  # type: ignore[no-untyped-def]
     batches = reader.iter_vectors(context.layout, analysis.split, epoch, ["id", "probs"], CHUNK_ROWS)
     for batch in batches:
-        rows = analysis.index.rows(_ids(batch, analysis), analysis.split)
-        yield rows, vectors_to_numpy(batch.column("probs"))
+        rows, known = _known_rows(analysis, batch, f"the vectors of epoch {epoch}")
+        yield rows, vectors_to_numpy(batch.column("probs"))[known]
 
 
 def _split_summary(
@@ -234,6 +234,25 @@ def name_classes(summary: dict[str, Any], class_names: list[str]) -> dict[str, A
                 if isinstance(value, int) and 0 <= value < len(class_names):
                     entry[f"{field_name}_name"] = class_names[value]
     return summary
+
+
+def _known_rows(
+    analysis: SplitAnalysis, table: pa.Table | pa.RecordBatch, where: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Map the ids of logged outputs to sample rows, skipping ids with no logged sample.
+
+    Outputs without a sample only happen when a samples part was deleted or edited by hand; the
+    analysis goes on without them and warns.
+    """
+    rows, known = analysis.index.known_rows(_ids(table, analysis))
+    if not known.all():
+        warnings.warn(
+            f"{int((~known).sum())} outputs of split {analysis.split!r} in {where} belong to ids "
+            "with no logged sample (was a samples part deleted?); they were left out.",
+            DegenerateInputWarning,
+            stacklevel=2,
+        )
+    return rows, known
 
 
 def _ids(table: pa.Table | pa.RecordBatch, analysis: SplitAnalysis) -> np.ndarray:
