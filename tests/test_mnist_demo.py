@@ -22,8 +22,8 @@ def test_mnist_files_official_order() -> None:
 
 @pytest.mark.slow
 def test_demo_subset_ranks_confirmed_errors(tmp_path) -> None:
-    # A third of the training set keeps the test short; this setting put 10 of the 15 confirmed
-    # errors in the top 100 when measured (the full demo puts 12 there).
+    # A third of the training set keeps the test short. This setting put 10 of the 15 confirmed
+    # errors in the top 100 when measured, and the full demo puts 12 there.
     result = run_mnist_demo(tmp_path, epochs=3, n_train=20000, progress=False)
     test = result.run.samples("test")
     assert len(test) == 10000

@@ -113,7 +113,7 @@ def init(
 def open_run(path: str | Path) -> "Run":
     """Open an existing run folder for reading, finishing or further logging.
 
-    Raises :class:`~dataerrors.errors.RunNotFoundError` if ``path`` holds no run and
+    Raises :class:`~dataerrors.errors.RunNotFoundError` if ``path`` contains no run and
     :class:`~dataerrors.errors.SchemaVersionError` if a newer dataerrors wrote it.
     """
     layout = RunLayout(Path(path))
