@@ -1,0 +1,502 @@
+"""DuckDB queries over one split's analysis and samples files: pages, single samples, inputs.
+
+The analysis table ``analysis/<split>.parquet`` has one row per sample in log order; a sample's
+``row`` is its position there, which is also its point on the embedding map. Filters and sorting
+run in DuckDB over that file, so a page costs one scan of the columns involved, whatever the
+split's size. User values always travel as bound parameters, and column names come from the
+file's schema, so no request can inject SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..errors import InvalidInputError, RunNotFoundError
+from .layout import SCORES_PREFIX, RunLayout, list_parts
+
+#: Flags a page can be filtered by: the SQL condition and the analysis columns it needs.
+#: Edit flags read the ``edit_action`` column that the edit state adds.
+FLAGS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "likely_mislabeled": ("a.is_likely_mislabeled", ("is_likely_mislabeled",)),
+    "misclassified": ("a.predicted >= 0 AND a.label >= 0 AND a.predicted <> a.label", ("predicted",)),
+    "hard": ("a.difficulty = 'hard'", ("difficulty",)),
+    "ambiguous": ("a.difficulty = 'ambiguous'", ("difficulty",)),
+    "easy": ("a.difficulty = 'easy'", ("difficulty",)),
+    "out_of_coverage": ("a.is_out_of_coverage", ("is_out_of_coverage",)),
+    "edited": ("e.edit_action IS NOT NULL", ()),
+    "not_edited": ("e.edit_action IS NULL", ()),
+    "relabeled": ("e.edit_action = 'relabel'", ()),
+    "removed": ("e.edit_action = 'remove'", ()),
+    "marked_for_labeling": ("e.edit_action = 'mark_for_labeling'", ()),
+}
+
+#: Column types a page can be sorted by.
+_SORTABLE_TYPES = (pa.types.is_integer, pa.types.is_floating, pa.types.is_boolean)
+#: Largest page a query returns.
+MAX_PAGE_ROWS = 1000
+
+
+@dataclass(frozen=True)
+class SampleFilter:
+    """Conditions on the samples of a split; every condition given must hold.
+
+    Attributes
+    ----------
+    labels, predicted, clusters : tuple of int
+        Keep samples whose given label, predicted class or cluster is one of these (empty: any).
+    dep_min, dep_max : float, optional
+        Inclusive bounds on DEP (in [0, 1], higher = more likely a data error).
+    flags : tuple of str
+        Names from :data:`FLAGS`; a sample must have every flag.
+    out_of_coverage : bool, optional
+        Keep only samples flagged out of coverage (True) or only those within it (False).
+    search : str, optional
+        Matches a sample id exactly, and in text runs any input text containing it (case-insensitive).
+    ids : tuple of int or str, optional
+        Keep only these sample ids.
+    rows : (n,) int64 array, optional
+        Keep only these rows of the analysis table (a selection on the map).
+    """
+
+    labels: tuple[int, ...] = ()
+    predicted: tuple[int, ...] = ()
+    clusters: tuple[int, ...] = ()
+    dep_min: float | None = None
+    dep_max: float | None = None
+    flags: tuple[str, ...] = ()
+    out_of_coverage: bool | None = None
+    search: str | None = None
+    ids: tuple[Any, ...] | None = None
+    rows: np.ndarray | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class SampleOrder:
+    """Sort key of a page: an analysis column, then the row for a stable order."""
+
+    column: str = "dep"
+    descending: bool = True
+
+
+@dataclass
+class SamplePage:
+    """One page of samples: analysis columns, ``row``, and the edit state when one was given."""
+
+    rows: pa.Table
+    n_matching: int
+    n_samples: int
+
+
+def analysis_schema(layout: RunLayout, split: str) -> pa.Schema:
+    """Return the schema of ``analysis/<split>.parquet``, raising if the split was not analyzed."""
+    return pq.read_schema(_analysis_path(layout, split))
+
+
+def count_samples(layout: RunLayout, split: str) -> int:
+    """Return the number of rows of the split's analysis table, from the file's footer."""
+    return int(pq.ParquetFile(_analysis_path(layout, split)).metadata.num_rows)
+
+
+def sortable_columns(schema: pa.Schema) -> list[str]:
+    """Return the names of the columns a page can be sorted by (numbers and flags, and ``row``)."""
+    names = [f.name for f in schema if any(check(f.type) for check in _SORTABLE_TYPES)]
+    return names + ["row"]
+
+
+def read_columns(layout: RunLayout, split: str, columns: Sequence[str]) -> pa.Table:
+    """Return whole columns of the split's analysis table, in row order."""
+    return pq.read_table(_analysis_path(layout, split), columns=list(columns))
+
+
+class RunQueries:
+    """DuckDB queries over the splits of one run folder.
+
+    One in-memory DuckDB database is opened per instance and each query runs on its own cursor,
+    so one instance may serve many threads at once. Opening a database costs tens of
+    milliseconds, a cursor microseconds, so long-lived callers (the console) keep an instance.
+    """
+
+    def __init__(self, layout: RunLayout) -> None:
+        self.layout = layout
+        self._database = duckdb.connect()
+
+    def close(self) -> None:
+        self._database.close()
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        return self._database.cursor()
+
+    def query_samples(
+        self,
+        split: str,
+        sample_filter: SampleFilter,
+        order: SampleOrder,
+        offset: int,
+        limit: int,
+        edit_state: pa.Table | None = None,
+        text_search: bool = False,
+    ) -> SamplePage:
+        """Return one page of the samples of ``split`` that match ``sample_filter``, sorted by ``order``.
+
+        Parameters
+        ----------
+        offset, limit : int
+            Rows to skip and rows to return (at most :data:`MAX_PAGE_ROWS`).
+        edit_state : pyarrow.Table, optional
+            Columns ``id``, ``edit_action``, ``edit_label``: the current edit of each edited sample.
+            Its columns are added to each row and the edit flags of :data:`FLAGS` test them.
+        text_search : bool
+            Whether ``sample_filter.search`` also matches input texts (text runs).
+
+        Returns
+        -------
+        SamplePage
+            ``rows`` has every analysis column plus ``row`` (the position in the analysis table);
+            ``n_matching`` counts every matching sample, ``n_samples`` every sample of the split.
+        """
+        if offset < 0 or not 0 < limit <= MAX_PAGE_ROWS:
+            raise InvalidInputError(
+                f"offset={offset}, limit={limit} is invalid; use offset >= 0 and 1 <= limit <= "
+                f"{MAX_PAGE_ROWS}."
+            )
+        schema = analysis_schema(self.layout, split)
+        sortable = sortable_columns(schema)
+        if order.column not in sortable:
+            raise InvalidInputError(
+                f"sort={order.column!r} is not a sortable column of split {split!r}; use one of "
+                f"{', '.join(sortable)}."
+            )
+        with _Query(self._cursor(), self.layout, split, schema, sample_filter, edit_state,
+                    text_search) as query:
+            direction = "DESC" if order.descending else "ASC"
+            rows = query.run(
+                f"SELECT {query.columns} FROM {query.source} WHERE {query.where} "
+                f"ORDER BY {_sort_key(order.column)} {direction} NULLS LAST, a.file_row_number "
+                "LIMIT $limit OFFSET $offset",
+                limit=limit,
+                offset=offset,
+            ).to_arrow_table()
+            n_matching = query.run(
+                f"SELECT count(*) FROM {query.source} WHERE {query.where}"
+            ).fetchall()[0][0]
+        return SamplePage(rows, int(n_matching), count_samples(self.layout, split))
+
+    def matching_ids(
+        self,
+        split: str,
+        sample_filter: SampleFilter,
+        limit: int,
+        edit_state: pa.Table | None = None,
+        text_search: bool = False,
+    ) -> tuple[list[Any], int]:
+        """Return the ids of up to ``limit`` matching samples (highest DEP first) and the full count."""
+        schema = analysis_schema(self.layout, split)
+        with _Query(self._cursor(), self.layout, split, schema, sample_filter, edit_state,
+                    text_search) as query:
+            ids = query.run(
+                f"SELECT a.id FROM {query.source} WHERE {query.where} "
+                f"ORDER BY {_sort_key('dep') if 'dep' in schema.names else 'a.file_row_number'} "
+                "DESC NULLS LAST, a.file_row_number LIMIT $limit",
+                limit=limit,
+            ).fetchnumpy()["id"]
+            n_matching = query.run(f"SELECT count(*) FROM {query.source} WHERE {query.where}").fetchall()[0][0]
+        return [value.item() if hasattr(value, "item") else value for value in ids], int(n_matching)
+
+    def sample_record(self, split: str, sample_id: Any) -> dict[str, Any] | None:
+        """Return the analysis row of one sample with its ``row`` number, or None if it is not there."""
+        path = _analysis_path(self.layout, split)
+        with self._cursor() as connection:
+            table = connection.sql(
+                "SELECT *, file_row_number AS row FROM read_parquet($path, file_row_number=true) "
+                "WHERE id = $id",
+                params={"path": str(path), "id": sample_id},
+            ).to_arrow_table()
+        if table.num_rows == 0:
+            return None
+        record = table.drop_columns(["file_row_number"]).to_pylist()[0]
+        return record
+
+    def sample_inputs(
+        self, split: str, ids: Sequence[Any], include_image: bool = False
+    ) -> pa.Table:
+        """Return the logged inputs and metadata of the samples ``ids`` (``id``, ``input``, ...).
+
+        The ``image`` column (PNG bytes stored inside the run) is included only on request.
+        Unknown ids are left out; rows come in no particular order.
+        """
+        parts = list_parts(self.layout.samples_folder(split))
+        if not parts or not ids:
+            return pa.table({"id": pa.array([], pa.int64())})
+        schema = pq.read_schema(parts[0])
+        skipped = {"label"} if include_image else {"label", "image"}
+        columns = ", ".join(_quote(name) for name in schema.names if name not in skipped)
+        wanted = pa.table({"id": pa.array(list(ids), type=schema.field("id").type)})
+        with self._cursor() as connection:
+            connection.register("wanted_ids", wanted)
+            return connection.sql(
+                f"SELECT {columns} FROM read_parquet($parts) WHERE id IN (SELECT id FROM wanted_ids)",
+                params={"parts": [str(part) for part in parts]},
+            ).to_arrow_table()
+
+    def sample_image(self, split: str, sample_id: Any) -> tuple[bytes | None, str | None] | None:
+        """Return one sample's stored PNG bytes and logged input (an image path in image runs).
+
+        Returns None when ``sample_id`` was not logged in ``split``; either value may be None when the
+        sample was logged without it.
+        """
+        parts = list_parts(self.layout.samples_folder(split))
+        if not parts:
+            return None
+        with self._cursor() as connection:
+            found = connection.sql(
+                "SELECT image, input FROM read_parquet($parts) WHERE id = $id LIMIT 1",
+                params={"parts": [str(part) for part in parts], "id": sample_id},
+            ).fetchall()
+        if not found:
+            return None
+        image, path = found[0]
+        return (bytes(image) if image is not None else None), path
+
+    def sample_history(self, split: str, sample_id: Any) -> pa.Table:
+        """Return one sample's logged scores per epoch, oldest first.
+
+        Columns: epoch, p_given (probability of the given label), margin (p_given minus the largest
+        other probability, in [-1, 1]), predicted, top_classes, top_probs.
+        """
+        parts = [
+            str(part)
+            for epoch in self.layout.epochs(split)
+            for part in list_parts(self.layout.epoch_folder(split, epoch), SCORES_PREFIX)
+        ]
+        if not parts:
+            return pa.table({"epoch": pa.array([], pa.int64())})
+        with self._cursor() as connection:
+            return connection.sql(
+                "SELECT CAST(epoch AS BIGINT) AS epoch, p_given, margin, predicted, top_classes, "
+                "top_probs FROM read_parquet($parts, hive_partitioning=true) WHERE id = $id "
+                "ORDER BY epoch",
+                params={"parts": parts, "id": sample_id},
+            ).to_arrow_table()
+
+    def group_counts(
+        self, split: str, column: str, rows: np.ndarray | None = None
+    ) -> pa.Table:
+        """Count samples per value of ``column``.
+
+        Returns columns ``value``, ``n_samples``, ``mean_dep`` and ``n_likely_mislabeled``, sorted
+        by value. With ``rows``, only those rows of the analysis table are counted.
+        """
+        names = analysis_schema(self.layout, split).names
+        dep = "avg(a.dep)" if "dep" in names else "NULL"
+        flagged = "count_if(a.is_likely_mislabeled)" if "is_likely_mislabeled" in names else "0"
+        return self._grouped(
+            split, column, rows,
+            f"count(*) AS n_samples, {dep} AS mean_dep, {flagged} AS n_likely_mislabeled",
+            "ORDER BY value",
+        )
+
+    def group_label_counts(
+        self, split: str, column: str, rows: np.ndarray | None = None
+    ) -> pa.Table:
+        """Count samples per value of ``column`` and given label (``value``, ``label``, ``n_samples``).
+
+        Sorted by value, then by count, largest first.
+        """
+        return self._grouped(
+            split, column, rows, "a.label AS label, count(*) AS n_samples",
+            "ORDER BY value, n_samples DESC, label",
+        )
+
+    def _grouped(
+        self, split: str, column: str, rows: np.ndarray | None, aggregates: str, order: str
+    ) -> pa.Table:
+        names = analysis_schema(self.layout, split).names
+        if column not in names:
+            raise InvalidInputError(
+                f"column={column!r} is not in the analysis of split {split!r}; available: "
+                f"{', '.join(names)}."
+            )
+        with self._cursor() as connection:
+            where = "TRUE"
+            if rows is not None:
+                connection.register("selected_rows", pa.table({"row": pa.array(rows, pa.int64())}))
+                where = "a.file_row_number IN (SELECT row FROM selected_rows)"
+            return connection.sql(
+                f"SELECT a.{_quote(column)} AS value, {aggregates} "
+                "FROM read_parquet($path, file_row_number=true) a "
+                f"WHERE {where} GROUP BY ALL {order}",
+                params={"path": str(_analysis_path(self.layout, split))},
+            ).to_arrow_table()
+
+
+def sample_ids(layout: RunLayout, split: str) -> pa.ChunkedArray:
+    """Return the ids of every logged sample of ``split``, in log order."""
+    parts = list_parts(layout.samples_folder(split))
+    if not parts:
+        return pa.chunked_array([], pa.int64())
+    return pq.ParquetDataset([str(part) for part in parts]).read(columns=["id"])["id"]
+
+
+def id_type(layout: RunLayout, split: str) -> pa.DataType:
+    """Return the Arrow type of the split's sample ids (int64 or string)."""
+    parts = list_parts(layout.samples_folder(split))
+    if not parts:
+        raise RunNotFoundError(f"no samples were logged for split {split!r} in {layout.folder}.")
+    return pq.read_schema(parts[0]).field("id").type
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+class _Query:
+    """The FROM and WHERE parts of a filtered query, with the tables they refer to registered."""
+
+    def __init__(
+        self,
+        connection: duckdb.DuckDBPyConnection,
+        layout: RunLayout,
+        split: str,
+        schema: pa.Schema,
+        sample_filter: SampleFilter,
+        edit_state: pa.Table | None,
+        text_search: bool,
+    ) -> None:
+        self._connection = connection
+        self._params: dict[str, Any] = {"analysis": str(_analysis_path(layout, split))}
+        self.columns = "a.* EXCLUDE (file_row_number), a.file_row_number AS row"
+        self.source = "read_parquet($analysis, file_row_number=true) a"
+        conditions = _conditions(schema, sample_filter, self._params, split)
+        needs_edits = any(name in FLAGS and FLAGS[name][0].startswith("e.")
+                          for name in sample_filter.flags)
+        if edit_state is not None or needs_edits:
+            state = edit_state if edit_state is not None else _empty_edit_state(schema)
+            self._connection.register("edit_state", state)
+            self.source += " LEFT JOIN edit_state e ON e.id = a.id"
+            self.columns += ", e.edit_action, e.edit_label"
+        if sample_filter.search:
+            search_conditions = ["CAST(a.id AS VARCHAR) = $search"]
+            self._params["search"] = sample_filter.search
+            if text_search:
+                parts = list_parts(layout.samples_folder(split))
+                self._params["samples"] = [str(part) for part in parts]
+                self.source += (
+                    " LEFT JOIN (SELECT id, input FROM read_parquet($samples)) s ON s.id = a.id"
+                )
+                search_conditions.append("contains(lower(s.input), lower($search))")
+            conditions.append("(" + " OR ".join(search_conditions) + ")")
+        if sample_filter.ids is not None:
+            id_type = schema.field("id").type
+            self._connection.register(
+                "selected_ids", pa.table({"id": _id_array(sample_filter.ids, id_type)})
+            )
+            conditions.append("a.id IN (SELECT id FROM selected_ids)")
+        if sample_filter.rows is not None:
+            self._connection.register(
+                "selected_rows", pa.table({"row": pa.array(sample_filter.rows, pa.int64())})
+            )
+            conditions.append("a.file_row_number IN (SELECT row FROM selected_rows)")
+        self.where = " AND ".join(conditions) if conditions else "TRUE"
+
+    def run(self, sql: str, **params: Any) -> duckdb.DuckDBPyRelation:
+        used = {name: value for name, value in {**self._params, **params}.items()
+                if f"${name}" in sql}
+        return self._connection.sql(sql, params=used)
+
+    def __enter__(self) -> "_Query":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._connection.close()
+
+
+def _conditions(
+    schema: pa.Schema, sample_filter: SampleFilter, params: dict[str, Any], split: str
+) -> list[str]:
+    names = set(schema.names)
+    conditions: list[str] = []
+
+    def require(column: str, argument: str) -> None:
+        if column not in names:
+            raise InvalidInputError(
+                f"{argument} needs the column {column!r}, which the analysis of split {split!r} "
+                "does not have; run `dataerrors analyze` with a version that computes it, or drop "
+                "this filter."
+            )
+
+    for argument, column, values in (
+        ("label", "label", sample_filter.labels),
+        ("predicted", "predicted", sample_filter.predicted),
+        ("cluster", "cluster", sample_filter.clusters),
+    ):
+        if values:
+            require(column, argument)
+            params[argument] = list(values)
+            conditions.append(f"list_contains(${argument}, a.{column})")
+    for argument, operator, value in (
+        ("dep_min", ">=", sample_filter.dep_min),
+        ("dep_max", "<=", sample_filter.dep_max),
+    ):
+        if value is not None:
+            require("dep", argument)
+            params[argument] = float(value)
+            conditions.append(f"a.dep {operator} ${argument}")
+    for flag in sample_filter.flags:
+        if flag not in FLAGS:
+            raise InvalidInputError(
+                f"flag={flag!r} is not a known flag; use one of {', '.join(FLAGS)}."
+            )
+        condition, columns = FLAGS[flag]
+        for column in columns:
+            require(column, f"flag={flag!r}")
+        conditions.append(f"({condition})")
+    if sample_filter.out_of_coverage is not None:
+        require("is_out_of_coverage", "out_of_coverage")
+        conditions.append(
+            "a.is_out_of_coverage" if sample_filter.out_of_coverage else "NOT a.is_out_of_coverage"
+        )
+    return conditions
+
+
+def _sort_key(column: str) -> str:
+    return "a.file_row_number" if column == "row" else f"a.{_quote(column)}"
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _id_array(ids: Sequence[Any], id_type: pa.DataType) -> pa.Array:
+    try:
+        return pa.array(list(ids), type=id_type)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as error:
+        kind = "integers" if pa.types.is_integer(id_type) else "strings"
+        raise InvalidInputError(
+            f"ids {list(ids)[:5]} do not match the id type of this split ({kind}); pass {kind}."
+        ) from error
+
+
+def _empty_edit_state(schema: pa.Schema) -> pa.Table:
+    return pa.table(
+        {
+            "id": pa.array([], schema.field("id").type),
+            "edit_action": pa.array([], pa.string()),
+            "edit_label": pa.array([], pa.int32()),
+        }
+    )
+
+
+def _analysis_path(layout: RunLayout, split: str) -> Path:
+    path = layout.analysis(split)
+    if not path.exists():
+        raise RunNotFoundError(
+            f"no analysis for split {split!r} in {layout.folder}; run `dataerrors analyze "
+            f"{layout.folder}` or run.finish() first."
+        )
+    return path
