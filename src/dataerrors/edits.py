@@ -3,8 +3,8 @@
 Edits go into ``edits.sqlite`` in the run folder, an append-only SQLite log in WAL mode. Each call
 to :meth:`EditLog.append` is one batch, written in one transaction with its time and author, so two
 processes or browser tabs editing at once both get their batches stored in full. The current
-state of a sample is its latest edit that was not undone (last write wins per sample); undoing a
-batch appends an undo record and deletes nothing.
+state of a sample is its latest edit that was not undone, so the last write wins per sample.
+Undoing a batch appends an undo record and deletes nothing.
 """
 
 from __future__ import annotations
@@ -325,7 +325,12 @@ class EditLog:
                 "ids; pass the logged ids."
             )
         index = SampleIndex(logged.astype(np.int64) if is_int else logged.astype(str))
-        index.rows(requested, split, argument="edit ids")
+        unknown = requested[~index.contains(requested)]
+        if unknown.size:
+            raise InvalidInputError(
+                f"edits name {unknown.size} id(s) not logged in split {split!r}, for example "
+                f"{unknown[:5].tolist()}; pass ids of logged samples, or check the split."
+            )
 
     def _id_type(self, split: str) -> pa.DataType:
         from .store.sample_queries import id_type

@@ -47,21 +47,27 @@ def error_response(status: int, message: str, errors: list[dict[str, str]] | Non
     return JSONResponse(body, status_code=status)
 
 
+def _logged(request: Request, status: int, message: str,
+            errors: list[dict[str, str]] | None = None) -> JSONResponse:
+    logger.info("%s %s failed with %d: %s", request.method, request.url.path, status, message)
+    return error_response(status, message, errors)
+
+
 async def _api_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, ApiError)
-    return error_response(error.status, error.message, error.errors)
+    return _logged(request, error.status, error.message, error.errors)
 
 
 async def _invalid_input(request: Request, error: Exception) -> JSONResponse:
-    return error_response(400, str(error))
+    return _logged(request, 400, str(error))
 
 
 async def _run_not_found(request: Request, error: Exception) -> JSONResponse:
-    return error_response(404, str(error))
+    return _logged(request, 404, str(error))
 
 
 async def _schema_version(request: Request, error: Exception) -> JSONResponse:
-    return error_response(409, str(error))
+    return _logged(request, 409, str(error))
 
 
 async def _validation_error(request: Request, error: Exception) -> JSONResponse:
@@ -71,7 +77,7 @@ async def _validation_error(request: Request, error: Exception) -> JSONResponse:
         location = [str(part) for part in problem.get("loc", ()) if part not in ("query", "path", "body")]
         fields.append({"field": ".".join(location) or "request", "message": str(problem.get("msg"))})
     summary = "; ".join(f"{entry['field']}: {entry['message']}" for entry in fields)
-    return error_response(422, f"invalid request parameters ({summary})", fields)
+    return _logged(request, 422, f"invalid request parameters ({summary})", fields)
 
 
 async def _http_error(request: Request, error: Exception) -> JSONResponse:
@@ -79,7 +85,7 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
     message = str(error.detail) if error.detail else "request failed"
     if error.status_code == 404 and message == "Not Found":
         message = f"no such endpoint: {request.method} {request.url.path}"
-    return error_response(error.status_code, message)
+    return _logged(request, error.status_code, message)
 
 
 async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:

@@ -17,7 +17,7 @@ from .catalog import RunSession
 CLASS_COLUMNS = ("label", "predicted", "suggested_label", "confident_label", "edit_label")
 #: Characters of input text kept per row of a page; the sample's own endpoint returns it whole.
 PAGE_TEXT_CHARS = 2000
-#: Thumbnail edge in pixels that the console asks for in pages.
+#: Maximum thumbnail edge in pixels in the URLs of a page's rows.
 PAGE_THUMBNAIL_SIZE = 160
 #: Largest image edge in pixels shown for one sample.
 DETAIL_IMAGE_SIZE = 512
@@ -82,20 +82,27 @@ def sample_record(
     inputs = inputs or {}
     text = inputs.get("input")
     is_text = run.task == "text_classification"
-    result["text"] = (text[:text_chars] if text_chars is not None else text) if is_text and text else None
+    result["text"] = None
+    if is_text and text:
+        result["text"] = text if text_chars is None else text[:text_chars]
     result["input"] = None if is_text else text
     result["metadata"] = {
         key: clean_value(value) for key, value in inputs.items() if key not in SAMPLE_COLUMNS
     }
-    if is_text:
-        result["thumbnail_url"] = None
-        result["image_url"] = None
-    else:
-        base = sample_url(session, split, record["id"])
-        version = session.version()
-        result["thumbnail_url"] = f"{base}/thumbnail?size={PAGE_THUMBNAIL_SIZE}&v={version}"
-        result["image_url"] = f"{base}/thumbnail?size={DETAIL_IMAGE_SIZE}&v={version}"
+    result.update(media_urls(session, split, record["id"]))
     return result
+
+
+def media_urls(session: RunSession, split: str, sample_id: Any) -> dict[str, str | None]:
+    """Return the ``thumbnail_url`` and ``image_url`` of a sample (None in text runs)."""
+    if session.run.task == "text_classification":
+        return {"thumbnail_url": None, "image_url": None}
+    base = sample_url(session, split, sample_id)
+    version = session.version()
+    return {
+        "thumbnail_url": f"{base}/thumbnail?size={PAGE_THUMBNAIL_SIZE}&v={version}",
+        "image_url": f"{base}/thumbnail?size={DETAIL_IMAGE_SIZE}&v={version}",
+    }
 
 
 def sample_url(session: RunSession, split: str, sample_id: Any) -> str:

@@ -31,8 +31,9 @@ class ImageUnreadableError(Exception):
 def render_thumbnail(source: bytes | Path, size: int) -> Thumbnail:
     """Return the image ``source`` scaled down to fit ``size`` x ``size`` pixels (never up).
 
-    Small images and images with few colours (MNIST digits, masks) stay PNG, so their pixels stay
-    exact; larger photos become JPEG, about ten times smaller. The browser scales small images up.
+    Small images and grayscale, palette or transparent images (MNIST digits, masks) stay PNG, so
+    their pixels stay exact. Larger colour photos become JPEG, which is much smaller for photos.
+    The browser scales small images up.
     """
     try:
         with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as image:

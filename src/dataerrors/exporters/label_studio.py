@@ -1,9 +1,9 @@
 """Label Studio import files: one task per sample, with our suggested label as a prediction.
 
 Each task carries the image (or text), the given label, the DEP and a prediction holding the
-suggested label. Label Studio's API reference says the task with the lowest prediction score is
-shown first, so the score is ``1 - DEP``: the sample most likely to be wrong comes first. The
-tasks in the file are also sorted by DEP, highest first.
+suggested label. Label Studio shows the task with the lowest prediction score first (the ``score``
+field in its API reference for predictions), so the score is ``1 - DEP`` and the sample most
+likely to be wrong comes first. The tasks in the file are also sorted by DEP, highest first.
 """
 
 from __future__ import annotations
@@ -26,14 +26,14 @@ from ..store.sample_queries import RunQueries
 if TYPE_CHECKING:
     from ..run import Run
 
-#: Which samples become tasks: the condition on the samples table with edits applied.
+#: Sample sets that can become tasks, with what each contains.
 SAMPLE_SETS: dict[str, str] = {
     "marked": "samples marked for labeling in the edit log",
     "flagged": "samples flagged as likely mislabeled",
     "edited": "samples with any current edit",
     "all": "every sample of the split",
 }
-#: How images reach Label Studio: inside the task, or through its local files storage.
+#: Image modes: inside the task (base64), or a reference to Label Studio's local files storage.
 IMAGE_MODES = ("embed", "local-files")
 MODEL_VERSION = "dataerrors"
 #: Names of the control and object tags in :func:`label_studio_config`.

@@ -1,7 +1,7 @@
 """DuckDB queries over one split's analysis and samples files: pages, single samples, inputs.
 
-The analysis table ``analysis/<split>.parquet`` has one row per sample in log order; a sample's
-``row`` is its position there, which is also its point on the embedding map. Filters and sorting
+The analysis table ``analysis/<split>.parquet`` has one row per sample in log order. A sample's
+``row`` is its position there, which is also the index of its point on the embedding map. Filters and sorting
 run in DuckDB over that file, so a page costs one scan of the columns involved, whatever the
 split's size. User values always travel as bound parameters, and column names come from the
 file's schema, so no request can inject SQL.
@@ -222,6 +222,17 @@ class RunQueries:
             return None
         record = table.drop_columns(["file_row_number"]).to_pylist()[0]
         return record
+
+    def id_at_row(self, split: str, row: int) -> Any | None:
+        """Return the id of the sample at ``row`` of the analysis table (a map point), or None."""
+        path = _analysis_path(self.layout, split)
+        with self._cursor() as connection:
+            found = connection.sql(
+                "SELECT id FROM read_parquet($path, file_row_number=true) "
+                "WHERE file_row_number = $row",
+                params={"path": str(path), "row": row},
+            ).fetchall()
+        return found[0][0] if found else None
 
     def sample_inputs(
         self, split: str, ids: Sequence[Any], include_image: bool = False

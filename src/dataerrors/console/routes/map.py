@@ -66,7 +66,7 @@ def get_map(session: Session, split: Split) -> MapInfo:
     "/map/points",
     response_class=Response,
     summary="Map columns as little-endian float32 arrays, one after the other",
-    description="The body holds n_points float32 values per column, in the order of the "
+    description="The body contains n_points float32 values per column, in the order of the "
     "X-Columns header (the same as `columns` of GET .../map). Point i is row i of the split's "
     "analysis table (the `row` of a sample). Missing values are NaN.",
     responses={200: {"content": {"application/octet-stream": {}}}},

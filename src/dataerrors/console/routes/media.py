@@ -32,7 +32,7 @@ def get_thumbnail(
     session: Annotated[RunSession, Depends(get_session)],
     split: Annotated[str, Depends(get_split)],
     sample_id: str,
-    size: Annotated[int, Query(ge=16, le=1024, description="Longest edge in pixels.")] = 160,
+    size: Annotated[int, Query(ge=16, le=1024, description="Maximum edge length in pixels; images are never scaled up.")] = 160,
 ) -> Response:
     key = parse_sample_id(session, split, sample_id)
     cache_key = (split, key, size, session.version())

@@ -33,7 +33,7 @@ from ..schemas import (
     SamplePage,
     SampleRow,
 )
-from ..serialize import jsonable, sample_record, table_records
+from ..serialize import jsonable, media_urls, sample_record, table_records
 
 logger = logging.getLogger(__name__)
 
@@ -190,14 +190,9 @@ def _similar(session: RunSession, split: str, key: Any) -> tuple[list[dict[str, 
     except DataErrorsError as error:
         return None, str(error)
     records = jsonable(frame.to_dict(orient="records"))
-    neighbour_split = "training" if "training" in session.run.splits else split
+    # Similar samples come from the training split unless run.similar names their split.
+    default_split = "training" if "training" in session.run.splits else split
     for record in records:
-        record.update(
-            {
-                "split": record.get("split", neighbour_split),
-                **{k: v for k, v in sample_record(
-                    session, record.get("split", neighbour_split), {"id": record["id"]}, None
-                ).items() if k in ("thumbnail_url", "image_url")},
-            }
-        )
+        record.setdefault("split", default_split)
+        record.update(media_urls(session, record["split"], record["id"]))
     return records, None

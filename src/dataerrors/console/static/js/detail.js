@@ -78,8 +78,8 @@ function render(body) {
 
 function editText(sample) {
   const pending = pendingEdit(context.split, sample.id);
-  const applied = sample.edit_action === "relabel" ? `relabeled to ${sample.edit_label_name}`
-    : sample.edit_action === "remove" ? "removed" : sample.edit_action === "mark_for_labeling" ? "marked for labeling" : "none";
+  const appliedText = { relabel: `relabeled to ${sample.edit_label_name}`, remove: "removed", mark_for_labeling: "marked for labeling" };
+  const applied = appliedText[sample.edit_action] || "none";
   return pending ? `${applied}; pending: ${pending.action}${pending.action === "relabel" ? ` → ${className(pending.label)}` : ""}` : applied;
 }
 

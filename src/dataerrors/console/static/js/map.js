@@ -215,7 +215,11 @@ async function openRow(row) {
   } catch (error) { reportError(error); }
 }
 
-const markerSize = () => (meta.n_points > 200000 ? 2 : meta.n_points > 20000 ? 3 : 5);
+function markerSize() {
+  if (meta.n_points > 200000) return 2;
+  if (meta.n_points > 20000) return 3;
+  return 5;
+}
 
 // Row order that sorts `values` ascending (NaN first), by counting sort over 256 buckets: O(n).
 function orderByValue(values) {
