@@ -25,7 +25,8 @@ def test_export_scores(run: dataerrors.Run, tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["export", str(run.folder), "--out", str(tmp_path / "all.csv")])
     assert result.exit_code == 0, result.output
     frame = pd.read_csv(tmp_path / "all.csv")
-    assert len(frame) == 30 and "dep" in frame.columns
+    assert len(frame) == 30
+    assert "dep" in frame.columns
 
 
 def test_export_cleaned_labels(run: dataerrors.Run, tmp_path: Path) -> None:
@@ -33,7 +34,8 @@ def test_export_cleaned_labels(run: dataerrors.Run, tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["export", str(run.folder), "--cleaned", "--out", str(out)])
     assert result.exit_code == 0, result.output
     frame = pd.read_parquet(out).set_index("id")
-    assert len(frame) == 29 and frame.loc[1, "label_name"] == "fish"
+    assert len(frame) == 29
+    assert frame.loc[1, "label_name"] == "fish"
     kept = tmp_path / "kept.csv"
     CliRunner().invoke(main, ["export", str(run.folder), "--cleaned", "--include-removed", "--out", str(kept)])
     assert len(pd.read_csv(kept)) == 30

@@ -63,8 +63,11 @@ def test_run_describes_its_splits(client: TestClient) -> None:
     assert body["class_names"] == [str(digit) for digit in range(10)]
     assert body["user"] == "tester"
     training = body["split_info"][0]
-    assert training["name"] == "training" and training["n_samples"] == 600
-    assert training["has_map"] and training["has_clusters"] and training["has_coverage"]
+    assert training["name"] == "training"
+    assert training["n_samples"] == 600
+    assert training["has_map"]
+    assert training["has_clusters"]
+    assert training["has_coverage"]
     assert "dep" in training["sortable_columns"]
     assert "likely_mislabeled" in body["flags"]
 
@@ -87,8 +90,10 @@ def test_create_app_checks_its_arguments(tmp_path: Path) -> None:
 
 def test_default_page_sorted_by_dep(client: TestClient, mnist_console_run: Path) -> None:
     body = client.get(f"{TRAINING}/samples", params={"limit": 20}).json()
-    assert body["n_samples"] == 600 and body["n_matching"] == 600
-    assert body["sort"] == "dep" and body["order"] == "desc"
+    assert body["n_samples"] == 600
+    assert body["n_matching"] == 600
+    assert body["sort"] == "dep"
+    assert body["order"] == "desc"
     deps = [row["dep"] for row in body["rows"]]
     assert deps == sorted(deps, reverse=True)
     expected = dataerrors.open_run(mnist_console_run).samples("training").sort_values(
@@ -156,14 +161,16 @@ def test_matching_ids(client: TestClient) -> None:
 def test_malformed_parameters_are_4xx(client: TestClient, params: dict, status: int, message: str) -> None:
     body = assert_error(client.get(f"{TRAINING}/samples", params=params), status, message)
     if status == 422:
-        assert body["errors"] and body["errors"][0]["field"]
+        assert body["errors"]
+        assert body["errors"][0]["field"]
 
 
 def test_sample_detail(client: TestClient) -> None:
     top = client.get(f"{TRAINING}/samples", params={"limit": 1}).json()["rows"][0]
     body = client.get(f"{TRAINING}/samples/{top['id']}").json()
     sample = body["sample"]
-    assert sample["id"] == top["id"] and sample["dep"] == top["dep"]
+    assert sample["id"] == top["id"]
+    assert sample["dep"] == top["dep"]
     assert sample["image_url"].startswith(f"{TRAINING}/samples/{top['id']}/thumbnail?size=512")
     assert [entry["epoch"] for entry in body["history"]] == [0, 1]
     assert body["history"][-1]["margin"] == pytest.approx(sample["margin"], abs=1e-6)
@@ -258,7 +265,8 @@ def map_points(client: TestClient, split: str = "training") -> dict[str, np.ndar
 
 def test_map_sends_float32_columns(client: TestClient, mnist_console_run: Path) -> None:
     meta = client.get(f"{TRAINING}/map").json()
-    assert meta["available"] and meta["n_points"] == 600
+    assert meta["available"]
+    assert meta["n_points"] == 600
     assert meta["columns"] == ["x", "y", "dep", "label", "predicted", "cluster"]
     assert sum(meta["categories"]["label"]["counts"]) == 600
     points = map_points(client)
@@ -318,7 +326,8 @@ def test_run_without_map(tmp_path: Path) -> None:
     plain = TestClient(create_app(tmp_path))
     split = "/api/runs/project/run/splits/training"
     meta = plain.get(f"{split}/map").json()
-    assert not meta["available"] and "no 2D map" in meta["message"]
+    assert not meta["available"]
+    assert "no 2D map" in meta["message"]
     assert_error(plain.get(f"{split}/map/points"), 404, "no 2D map")
     assert plain.get(f"{split}/clusters").json() == {"available": False, "clusters": [], "summary": None}
     coverage = plain.get("/api/runs/project/run/coverage").json()
@@ -356,7 +365,8 @@ def test_edit_undo_and_filter(edit_client: TestClient) -> None:
     assert response.status_code == 201
     batch = response.json()["batch"]
     log = edit_client.get(f"{RUN}/edits").json()
-    assert log["batches"][0]["author"] == "tester" and log["batches"][0]["note"] == "first pass"
+    assert log["batches"][0]["author"] == "tester"
+    assert log["batches"][0]["note"] == "first pass"
     assert log["counts"]["training"] == {"relabel": 1, "remove": 1}
     edited = edit_client.get(f"{TRAINING}/samples", params={"flag": "edited"}).json()["rows"]
     assert {row["id"]: (row["edit_action"], row["edit_label_name"]) for row in edited} == {
@@ -393,15 +403,18 @@ def test_exports_after_edits(edit_client: TestClient) -> None:
     assert response.status_code == 200
     assert 'filename="mnist-mnist-cnn-training-cleaned-labels.csv"' in response.headers["content-disposition"]
     frame = pd.read_csv(io.BytesIO(response.content)).set_index("id")
-    assert len(frame) == 599 and 11 not in frame.index
+    assert len(frame) == 599
+    assert 11 not in frame.index
     assert frame.loc[10, "label"] == 2
     parquet = edit_client.get(f"{TRAINING}/exports/cleaned-labels", params={"format": "parquet", "include_removed": "true"})
     table = pq.read_table(io.BytesIO(parquet.content)).to_pandas().set_index("id")
-    assert len(table) == 600 and bool(table.loc[11, "is_removed"])
+    assert len(table) == 600
+    assert bool(table.loc[11, "is_removed"])
     tasks = json.loads(edit_client.get(f"{TRAINING}/exports/label-studio").content)
     assert [task["data"]["id"] for task in tasks] == [12]
     config = edit_client.get(f"{RUN}/exports/label-studio-config")
-    assert config.headers["content-type"].startswith("application/xml") and "<Choices" in config.text
+    assert config.headers["content-type"].startswith("application/xml")
+    assert "<Choices" in config.text
     assert_error(edit_client.get(f"{TRAINING}/exports/cleaned-labels", params={"format": "xlsx"}), 422, "format")
 
 
@@ -419,9 +432,11 @@ def test_label_studio_export_of_a_selection(edit_client: TestClient) -> None:
 
 def test_console_page_and_assets(client: TestClient) -> None:
     page = client.get("/")
-    assert page.status_code == 200 and '<script type="module" src="/static/js/main.js">' in page.text
+    assert page.status_code == 200
+    assert '<script type="module" src="/static/js/main.js">' in page.text
     plotly = client.get("/vendor/plotly.min.js")
-    assert plotly.status_code == 200 and plotly.headers["content-type"].startswith("text/javascript")
+    assert plotly.status_code == 200
+    assert plotly.headers["content-type"].startswith("text/javascript")
     assert client.get("/static/js/samples.js").status_code == 200
 
 
@@ -463,7 +478,8 @@ def test_similar_and_explain_are_passed_through(mnist_console_run: Path, monkeyp
     fresh = TestClient(create_app(mnist_console_run))
     assert fresh.get(RUN).json()["features"] == {"similar": True, "explain": True}
     body = fresh.get(f"{RUN}/splits/test/samples/5").json()
-    assert ("similar", "test", 5, 12) in calls and ("explain", "test", 5) in calls
+    assert ("similar", "test", 5, 12) in calls
+    assert ("explain", "test", 5) in calls
     assert body["explanation"] == {"sentence": "The model predicted 7 in every epoch.", "aum": pytest.approx(-0.9)}
     assert [entry["id"] for entry in body["similar"]] == [1, 2]
     assert body["similar"][0]["split"] == "training"

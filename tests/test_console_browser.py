@@ -83,7 +83,8 @@ def test_load_sort_lasso_relabel_export(page, screenshots: Path, tmp_path: Path)
     page.wait_for_function("document.querySelector('[aria-label=\"Sort order\"]').textContent.includes('lowest')")
     page.wait_for_timeout(300)
     ascending = row_deps(page)
-    assert ascending == sorted(ascending) and ascending[0] <= deps[-1]
+    assert ascending == sorted(ascending)
+    assert ascending[0] <= deps[-1]
     page.get_by_role("button", name="Sort order").click()
     page.wait_for_function("document.querySelector('[aria-label=\"Sort order\"]').textContent.includes('highest')")
 
@@ -97,7 +98,7 @@ def test_load_sort_lasso_relabel_export(page, screenshots: Path, tmp_path: Path)
 
     # Lasso on the map, then show the selection in the Samples view.
     page.keyboard.press("2")
-    drag = page.locator("#map-plot .nsewdrag").first
+    drag = page.locator("#map-lasso")
     drag.wait_for(timeout=30_000)
     page.wait_for_timeout(500)
     box = drag.bounding_box()

@@ -42,7 +42,8 @@ def test_task_carries_image_label_and_suggestion(run: dataerrors.Run) -> None:
     assert image.size == (8, 8)
     result = task["predictions"][0]["result"][0]
     assert result["type"] == "choices"
-    assert result["from_name"] == "label" and result["to_name"] == "image"
+    assert result["from_name"] == "label"
+    assert result["to_name"] == "image"
     assert result["value"]["choices"] == [frame.loc[10, "suggested_label_name"]]
 
 
@@ -95,7 +96,9 @@ def test_export_writes_tasks_and_config(run: dataerrors.Run, tmp_path: Path) -> 
     assert len(tasks) == 2
     config = ElementTree.fromstring((tmp_path / "out" / "tasks.label_config.xml").read_text())
     choices = config.find("Choices")
-    assert choices is not None and choices.get("name") == "label" and choices.get("toName") == "image"
+    assert choices is not None
+    assert choices.get("name") == "label"
+    assert choices.get("toName") == "image"
     assert [choice.get("value") for choice in choices] == ["cat", "dog", "bird", "fish"]
 
 

@@ -152,7 +152,8 @@ def test_sample_inputs_and_image(queries: RunQueries) -> None:
     assert "image" not in inputs.column_names
     assert set(inputs["source"].to_pylist()) == {"camera", "web"}
     image, path = queries.sample_image("training", 4)
-    assert image is not None and image.startswith(b"\x89PNG")
+    assert image is not None
+    assert image.startswith(b"\x89PNG")
     assert path is None
     assert queries.sample_image("training", 99999) is None
 
@@ -176,7 +177,9 @@ def test_group_counts_with_selection(run: Run, queries: RunQueries) -> None:
 
 def test_sortable_columns_include_row(queries: RunQueries, run: Run) -> None:
     columns = sample_queries.sortable_columns(sample_queries.analysis_schema(run.layout, "training"))
-    assert "dep" in columns and "row" in columns and "difficulty" not in columns
+    assert "dep" in columns
+    assert "row" in columns
+    assert "difficulty" not in columns
 
 
 @pytest.mark.parametrize(

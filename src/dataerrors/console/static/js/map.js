@@ -4,6 +4,7 @@
 import { getBinary, getJson, postJson, splitPath } from "./api.js";
 import { openDetail } from "./detail.js";
 import { depColor, el, formatFloat, formatInt, reportError } from "./dom.js";
+import { attachLasso } from "./lasso.js";
 import { setFilters, showView, splitInfo, state } from "./state.js";
 
 const PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#eeca3b", "#b279a2", "#ff9da6",
@@ -21,6 +22,10 @@ let colorBy = "dep";
 let selection = null;   // POST .../selections result
 let traceRows = [];     // per trace, the map rows of its points
 let loadedFor = null;
+let lasso = null;       // the drawing layer of the current plot
+let polygon = null;     // outline of the current selection, in map coordinates
+// Pixels around a click within which the nearest point is opened.
+const CLICK_RADIUS = 8;
 
 export function initMap(container) {
   root = container;
@@ -31,6 +36,8 @@ export async function showMap() {
   if (loadedFor === key) return;
   loadedFor = key;
   selection = null;
+  polygon = null;
+  lasso = null;
   root.replaceChildren(el("div", { class: "message" }, "Loading the map…"));
   try {
     meta = await getJson(`${splitPath(state.runKey, state.split)}/map`);
@@ -61,8 +68,12 @@ function render() {
     el("div", { class: "panel" },
       el("div", { class: "toolbar" },
         el("label", {}, "Colour by ", colorSelect),
-        el("span", { class: "muted" }, `${formatInt(meta.n_points)} points · draw a lasso or a box to select (server-side, all points) · click a point to open it`)),
-      el("div", { id: "map-plot" })),
+        el("div", { class: "segmented", role: "group", "aria-label": "Mouse mode" },
+          [["lasso", "Lasso"], ["box", "Box"], ["pan", "Zoom / pan"]].map(([mode, text]) => el("button", {
+            class: "chip-toggle", dataset: { mode }, "aria-pressed": String(mode === "lasso"), onclick: () => setMode(mode),
+          }, text))),
+        el("span", { class: "muted" }, `${formatInt(meta.n_points)} points · drag to select (the server tests every point) · click a point to open it`)),
+      el("div", { class: "map-canvas" }, el("div", { id: "map-plot" }))),
     el("div", { class: "stack" },
       el("div", { class: "panel", id: "map-selection" }),
       el("div", { class: "panel" }, el("h3", {}, "Clusters by mean DEP"), el("div", { class: "cluster-list", id: "cluster-list" })))));
@@ -75,21 +86,46 @@ function draw() {
   const plot = root.querySelector("#map-plot");
   const traces = colorBy === "dep" ? [depTrace()] : categoryTraces(colorBy);
   const layout = {
-    margin: { l: 30, r: 10, t: 10, b: 30 }, dragmode: "lasso", hovermode: "closest",
+    margin: { l: 30, r: 10, t: 10, b: 30 }, dragmode: "zoom", hovermode: "closest",
     xaxis: { zeroline: false, showgrid: false }, yaxis: { zeroline: false, showgrid: false, scaleanchor: "x" },
     legend: { itemsizing: "constant", font: { size: 12 } }, plot_bgcolor: "#fff", uirevision: `${state.split}`,
+    shapes: polygonShapes(),
   };
   window.Plotly.react(plot, traces, layout, { responsive: true, displaylogo: false,
-    modeBarButtonsToRemove: ["toImage", "autoScale2d"] });
-  plot.removeAllListeners?.("plotly_selected");
-  plot.removeAllListeners?.("plotly_click");
-  plot.removeAllListeners?.("plotly_deselect");
-  plot.on("plotly_selected", (event) => event && select(event));
-  plot.on("plotly_deselect", () => { selection = null; renderSelection(); updateLegend(); loadClusters(); });
-  plot.on("plotly_click", (event) => {
-    const point = event?.points?.[0];
-    if (point) openRow(traceRows[point.curveNumber][point.pointIndex]);
-  });
+    modeBarButtonsToRemove: ["toImage", "autoScale2d", "select2d", "lasso2d"] });
+  if (!lasso) {
+    lasso = attachLasso(plot, { onPolygon: select, onClick: openNearest });
+    plot.on("plotly_click", (event) => {
+      const point = event?.points?.[0];
+      if (point) openRow(traceRows[point.curveNumber][point.pointIndex]);
+    });
+  }
+}
+
+function setMode(mode) {
+  lasso?.setMode(mode);
+  for (const button of root.querySelectorAll("[data-mode]")) button.setAttribute("aria-pressed", String(button.dataset.mode === mode));
+}
+
+function polygonShapes() {
+  if (!polygon) return [];
+  const path = `M${polygon.map(([x, y]) => `${x},${y}`).join("L")}Z`;
+  return [{ type: "path", path, line: { color: "#1d2330", width: 1.5, dash: "dot" }, fillcolor: "rgba(47,95,208,0.08)" }];
+}
+
+// Open the point nearest to a click, if one lies within CLICK_RADIUS pixels.
+function openNearest([x, y], scale) {
+  let best = -1;
+  let bestDistance = CLICK_RADIUS * CLICK_RADIUS;
+  const xs = columns.x;
+  const ys = columns.y;
+  for (let row = 0; row < xs.length; row += 1) {
+    const dx = (xs[row] - x) * scale.x;
+    const dy = (ys[row] - y) * scale.y;
+    const distance = dx * dx + dy * dy;
+    if (distance < bestDistance) { bestDistance = distance; best = row; }
+  }
+  if (best >= 0) openRow(best);
 }
 
 // One trace coloured by DEP; points are ordered by DEP so high-DEP points are drawn on top.
@@ -142,17 +178,11 @@ function updateLegend() {
   window.Plotly.restyle(root.querySelector("#map-plot"), { name: names });
 }
 
-async function select(event) {
-  let polygon = null;
-  if (event.lassoPoints) polygon = event.lassoPoints.x.map((x, i) => [x, event.lassoPoints.y[i]]);
-  else if (event.range) {
-    const [x0, x1] = event.range.x;
-    const [y0, y1] = event.range.y;
-    polygon = [[x0, y0], [x1, y0], [x1, y1], [x0, y1]];
-  }
-  if (!polygon || polygon.length < 3) return;
+async function select(outline) {
   try {
-    selection = await postJson(`${splitPath(state.runKey, state.split)}/selections`, { polygon });
+    selection = await postJson(`${splitPath(state.runKey, state.split)}/selections`, { polygon: outline });
+    polygon = outline;
+    window.Plotly.relayout(root.querySelector("#map-plot"), { shapes: polygonShapes() });
     renderSelection();
     updateLegend();
     loadClusters();
@@ -183,7 +213,8 @@ function showSelection() {
 
 function clearSelection() {
   selection = null;
-  window.Plotly.restyle(root.querySelector("#map-plot"), { selectedpoints: [null] });
+  polygon = null;
+  window.Plotly.relayout(root.querySelector("#map-plot"), { shapes: [] });
   renderSelection();
   updateLegend();
   loadClusters();
