@@ -72,7 +72,7 @@ function render(body) {
     el("h3", {}, "Signals"), signals(sample),
     el("h3", {}, "Margin per epoch"), historyChart(body.history),
     el("h3", {}, "Most similar training samples"), similar(body),
-    Object.keys(sample.metadata || {}).length ? [el("h3", {}, "Metadata"), metadata(sample.metadata)] : null,
+    Object.keys(sample.metadata || {}).length ? el("div", {}, el("h3", {}, "Metadata"), metadata(sample.metadata)) : "",
   );
 }
 

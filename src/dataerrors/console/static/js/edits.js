@@ -55,11 +55,12 @@ async function loadLog() {
   if (!panel) return;
   try {
     const log = await getJson(`${runPath(state.runKey)}/edits`);
+    const done = { relabel: "relabeled", remove: "removed", mark_for_labeling: "marked for labeling" };
     const counts = Object.entries(log.counts).map(([split, actions]) =>
-      `${split}: ${Object.entries(actions).map(([action, n]) => `${formatInt(n)} ${action.replaceAll("_", " ")}`).join(", ") || "no edits"}`);
+      `${split}: ${Object.entries(actions).map(([action, n]) => `${formatInt(n)} ${done[action] ?? action}`).join(", ") || "no edits"}`);
     panel.replaceChildren(
       el("h2", {}, "Applied edits"),
-      el("div", { class: "small muted" }, `Current state — ${counts.join(" · ")}. Edits are recorded as ${state.run.user}.`),
+      el("div", { class: "small muted" }, `Now: ${counts.join(" · ")}. Edits are recorded as ${state.run.user}.`),
       log.batches.length ? el("div", { id: "batches" }, log.batches.map(batchItem)) : el("div", { class: "muted" }, "No edits yet."));
   } catch (error) { reportError(error); }
 }
