@@ -39,3 +39,26 @@ def folder_snapshot(folder: Path) -> dict[str, bytes]:
         for path in sorted(folder.rglob("*"))
         if path.is_file() and path.name != ".run.lock"
     }
+
+
+@pytest.fixture(scope="session")
+def mnist_console_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small analyzed MNIST run (600 training, 200 test images, 2 epochs) with map columns.
+
+    Shared by the console tests, which must not edit it: copy it first (see console_run_copy).
+    """
+    from tests.console_support import add_map_columns, make_mnist_run
+
+    run = make_mnist_run(tmp_path_factory.mktemp("mnist-console"), n_train=600, n_test=200, epochs=2)
+    add_map_columns(run)
+    return run.folder
+
+
+@pytest.fixture
+def console_run_copy(mnist_console_run: Path, tmp_path: Path) -> Path:
+    """A private copy of the MNIST console run, to edit freely."""
+    import shutil
+
+    target = tmp_path / "runs" / "mnist" / "mnist-cnn"
+    shutil.copytree(mnist_console_run, target, ignore=shutil.ignore_patterns("edits.sqlite*"))
+    return target

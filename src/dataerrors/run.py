@@ -14,6 +14,7 @@ from . import validation
 from ._types import ArrayLike, IdsLike
 from .errors import InvalidInputError, RunExistsError
 from .logging_state import SplitState
+from .run_edits import EditMethods, check_apply_edits
 from .splits import INFERENCE, SPLITS, check_split
 from .store import manifest as manifest_store
 from .store import reader
@@ -121,7 +122,7 @@ def open_run(path: str | Path) -> "Run":
     return Run(layout, manifest)
 
 
-class Run:
+class Run(EditMethods):
     """One training run: log samples and model outputs into it, then read scores back.
 
     Create one with :func:`dataerrors.init` or :func:`dataerrors.open_run`. Logging methods may be
@@ -135,6 +136,7 @@ class Run:
         self._states: dict[str, SplitState] = {}
         self._writer: PartWriter | None = None
         self._lock = threading.RLock()
+        self._console: Any = None
 
     # ----------------------------------------------------------------- description
 
@@ -364,22 +366,64 @@ class Run:
 
     # ----------------------------------------------------------------- reading
 
-    def samples(self, split: str, include_images: bool = False) -> SampleFrame:
+    def samples(
+        self, split: str, include_images: bool = False, apply_edits: bool = False
+    ) -> SampleFrame:
         """Return one row per sample of ``split`` with its inputs, metadata and every score.
 
         Columns include ``id``, ``label``, ``label_name``, ``predicted``, ``suggested_label``,
         ``dep`` (in [0, 1], higher = more likely a data error), ``aum``, ``confidence``,
         ``variability``, ``correctness``, ``is_likely_mislabeled``, ``input`` and metadata columns.
         Rows are in the order samples were logged; sort with ``.sort_values("dep", ascending=False)``.
+
+        With ``apply_edits=True`` the edit log is applied: ``edited_label`` (the label after
+        relabels), ``edited_label_name``, ``is_relabeled``, ``is_removed`` and
+        ``is_marked_for_labeling`` are added, and ``label`` keeps the logged label.
         """
+        from .edits import EditLog
         from .store.queries import sample_rows
 
-        return SampleFrame(sample_rows(self._layout, check_split(split), self.class_names,
-                                       include_images=include_images))
+        split = check_split(split)
+        frame = sample_rows(self._layout, split, self.class_names, include_images=include_images)
+        if check_apply_edits(apply_edits):
+            frame = EditLog(self).apply(frame, split)
+        return SampleFrame(frame)
 
     def summary(self) -> dict[str, Any]:
         """Return the dataset-level insights written by the last analysis, as a dict."""
         return reader.read_summary(self._layout)
+
+    def console(
+        self,
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        user: str | None = None,
+        open_browser: bool = False,
+    ) -> str:
+        """Serve the web console for this run in a background thread and return its URL.
+
+        Calling it again returns the URL of the server already running. ``port`` defaults to a
+        free port; ``user`` is the author recorded with edits (default: the OS user name).
+        Stop it with :meth:`stop_console`; it also stops when the Python process exits.
+        """
+        from .console.server import start_in_thread
+
+        with self._lock:
+            if self._console is None:
+                self._console = start_in_thread(self.folder, host=host, port=port, user=user)
+            url = self._console.url
+        if open_browser:
+            import webbrowser
+
+            webbrowser.open(url)
+        return url
+
+    def stop_console(self) -> None:
+        """Stop the console server started by :meth:`console`, if any."""
+        with self._lock:
+            server, self._console = self._console, None
+        if server is not None:
+            server.stop()
 
     def analyze(self, progress: bool = False) -> dict[str, Any]:
         """Compute every score of every split again and return the summary."""

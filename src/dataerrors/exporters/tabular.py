@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -23,15 +24,25 @@ def export_samples(run: "Run", split: str, out: str | Path, file_format: str | N
     bytes are left out (the ``input`` column keeps each image's path, if one was logged).
     """
     out = Path(out)
+    chosen = resolve_format(out, file_format)
+    return write_table(run.samples(split).to_arrow(), out, chosen)
+
+
+def resolve_format(out: Path, file_format: str | None) -> str:
+    """Return "csv" or "parquet": ``file_format`` if given, else the one the suffix of ``out`` names."""
     chosen = file_format or FORMATS.get(out.suffix.lower())
     if chosen not in FORMATS.values():
         raise InvalidInputError(
             f"format={file_format!r} with out={str(out)!r} is ambiguous or invalid; use a .csv or "
             ".parquet suffix, or pass format 'csv' or 'parquet'."
         )
-    table = run.samples(split).to_arrow()
+    return str(chosen)
+
+
+def write_table(table: pa.Table, out: Path, file_format: str) -> Path:
+    """Write ``table`` to ``out`` as "csv" or "parquet", creating the folder; return ``out``."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    if chosen == "csv":
+    if file_format == "csv":
         pacsv.write_csv(table, out)
     else:
         pq.write_table(table, out)

@@ -1,0 +1,1 @@
+"""Route handlers of the console API, one module per area."""

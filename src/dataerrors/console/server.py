@@ -1,0 +1,127 @@
+"""Run the console with uvicorn, in the foreground (CLI) or in a background thread (notebooks)."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from ..errors import InvalidInputError
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_HOST = "127.0.0.1"
+#: Port tried first when none is given; a free port is taken when it is busy.
+DEFAULT_PORT = 8765
+#: Seconds to wait for a background server to start.
+START_TIMEOUT = 30.0
+
+
+@dataclass
+class ConsoleServer:
+    """A console server running in a background thread."""
+
+    url: str
+    _server: object
+    _thread: threading.Thread
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Ask the server to exit and wait up to ``timeout`` seconds for its thread."""
+        self._server.should_exit = True  # type: ignore[attr-defined]
+        self._thread.join(timeout)
+
+
+def bind_socket(host: str, port: int | None) -> socket.socket:
+    """Return a listening socket on ``host``: ``port``, or the default port, or any free port.
+
+    An explicit ``port`` that is busy raises :class:`InvalidInputError`.
+    """
+    if port is not None and (isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535):
+        raise InvalidInputError(f"port={port!r} is invalid; pass an int in [0, 65535].")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    candidates = [port] if port is not None else [DEFAULT_PORT, 0]
+    last_error: OSError | None = None
+    for candidate in candidates:
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, candidate))
+        except OSError as error:
+            sock.close()
+            last_error = error
+            continue
+        sock.listen(128)
+        return sock
+    raise InvalidInputError(
+        f"cannot listen on {host}:{port} ({last_error}); pass another --port, or 0 for any free port."
+    )
+
+
+def url_of(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    if ":" in shown:
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}/"
+
+
+def allowed_hosts(host: str) -> list[str]:
+    """Return the Host header values to accept: loopback names on loopback, anything otherwise."""
+    try:
+        is_loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        is_loopback = host == "localhost"
+    return ["127.0.0.1", "localhost", "::1", "[::1]"] if is_loopback else ["*"]
+
+
+def build_server(target: str | Path, host: str, user: str | None, sock: socket.socket):  # type: ignore[no-untyped-def]
+    """Return a uvicorn Server for the console app (not started)."""
+    import uvicorn
+
+    from .app import create_app
+
+    app = create_app(target, user=user, allowed_hosts=allowed_hosts(host))
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    return uvicorn.Server(config)
+
+
+def serve(
+    target: str | Path,
+    host: str = DEFAULT_HOST,
+    port: int | None = None,
+    user: str | None = None,
+    on_start: Callable[[str], None] | None = None,
+) -> None:
+    """Serve the console in this thread until interrupted; ``on_start(url)`` runs once bound."""
+    sock = bind_socket(host, port)
+    server = build_server(target, host, user, sock)
+    if on_start is not None:
+        on_start(url_of(sock))
+    logger.info("console serving %s at %s", target, url_of(sock))
+    server.run(sockets=[sock])
+    logger.info("console stopped")
+
+
+def start_in_thread(
+    target: str | Path, host: str = DEFAULT_HOST, port: int | None = None, user: str | None = None
+) -> ConsoleServer:
+    """Start the console in a daemon thread and return once it accepts connections."""
+    sock = bind_socket(host, port)
+    server = build_server(target, host, user, sock)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True,
+                              name="dataerrors-console")
+    thread.start()
+    deadline = time.monotonic() + START_TIMEOUT
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if not server.started:
+        server.should_exit = True
+        raise RuntimeError(f"the console did not start within {START_TIMEOUT:.0f} s; see the log.")
+    url = url_of(sock)
+    logger.info("console serving %s at %s", target, url)
+    return ConsoleServer(url, server, thread)

@@ -1,0 +1,69 @@
+// The cart of pending edits: edits wait here until the user applies them in one batch.
+
+import { postJson, runPath } from "./api.js";
+import { emit, state } from "./state.js";
+
+const storageKey = () => `dataerrors-cart:${state.runKey}`;
+export const cartKey = (split, id) => `${split}:${id}`;
+
+export function loadCart() {
+  state.cart = new Map();
+  try {
+    for (const edit of JSON.parse(sessionStorage.getItem(storageKey()) || "[]")) state.cart.set(cartKey(edit.split, edit.id), edit);
+  } catch { /* a damaged entry starts an empty cart */ }
+  emit("cart");
+}
+
+function saveCart() {
+  sessionStorage.setItem(storageKey(), JSON.stringify([...state.cart.values()]));
+  emit("cart");
+}
+
+// Put one edit per sample into the cart; a later edit of the same sample replaces the earlier one.
+// action: relabel | remove | mark_for_labeling | restore; label: class index for relabel, or
+// "suggested" to take each sample's suggested label.
+export function addToCart(samples, action, label = null) {
+  let added = 0;
+  for (const sample of samples) {
+    const target = label === "suggested" ? sample.suggested_label : label;
+    if (action === "relabel" && (target === null || target === undefined || target < 0)) continue;
+    state.cart.set(cartKey(state.split, sample.id), {
+      split: state.split, id: sample.id, action, label: action === "relabel" ? target : null,
+      thumbnail_url: sample.thumbnail_url || null, text: sample.text || null,
+      label_name: sample.label_name, dep: sample.dep,
+    });
+    added += 1;
+  }
+  saveCart();
+  return added;
+}
+
+export function removeFromCart(key) {
+  state.cart.delete(key);
+  saveCart();
+}
+
+export function clearCart() {
+  state.cart.clear();
+  saveCart();
+}
+
+export const pendingEdit = (split, id) => state.cart.get(cartKey(split, id)) || null;
+
+// Store the cart as one batch per split; returns the batch numbers.
+export async function applyCart(note = null) {
+  const bySplit = new Map();
+  for (const edit of state.cart.values()) {
+    if (!bySplit.has(edit.split)) bySplit.set(edit.split, []);
+    bySplit.get(edit.split).push({ id: edit.id, action: edit.action, label: edit.label });
+  }
+  const batches = [];
+  for (const [split, edits] of bySplit) {
+    const result = await postJson(`${runPath(state.runKey)}/edits`, { split, edits, note });
+    batches.push(result.batch);
+    for (const edit of edits) state.cart.delete(cartKey(split, edit.id));
+    saveCart();
+  }
+  emit("edits-applied", batches);
+  return batches;
+}

@@ -1,0 +1,113 @@
+// The Edits view: the cart of pending edits, the applied batches with undo, and the exports.
+
+import { getJson, postJson, query, runPath, splitPath } from "./api.js";
+import { applyCart, clearCart, removeFromCart } from "./cart.js";
+import { el, formatInt, reportError, thumbnail, toast } from "./dom.js";
+import { describeEdit } from "./samples.js";
+import { emit, on, state } from "./state.js";
+
+let root = null;
+
+export function initEdits(container) {
+  root = container;
+  on("cart", () => { if (!root.hidden) renderCart(); });
+  on("edits-applied", () => { if (!root.hidden) loadLog(); });
+}
+
+export function showEdits() {
+  root.replaceChildren(el("div", { class: "two-col" },
+    el("div", { class: "panel", id: "cart" }),
+    el("div", { class: "stack" },
+      el("div", { class: "panel", id: "exports" }),
+      el("div", { class: "panel", id: "edit-log" }))));
+  renderCart();
+  renderExports();
+  loadLog();
+}
+
+function renderCart() {
+  const panel = root.querySelector("#cart");
+  if (!panel) return;
+  const edits = [...state.cart.entries()];
+  const note = el("input", { type: "text", placeholder: "Note for this batch (optional)", "aria-label": "Note", style: "flex:1", maxlength: 500 });
+  const apply = el("button", { class: "primary", id: "apply-edits", disabled: !edits.length }, `Apply ${formatInt(edits.length)} edit(s)`);
+  apply.addEventListener("click", async () => {
+    apply.disabled = true;
+    try {
+      const batches = await applyCart(note.value.trim() || null);
+      toast(`Stored as batch ${batches.join(", ")}.`);
+    } catch (error) { reportError(error); apply.disabled = false; }
+  });
+  panel.replaceChildren(
+    el("h2", {}, "Pending edits"),
+    edits.length ? el("div", {}, edits.map(([key, edit]) => el("div", { class: "cart-item" },
+      edit.thumbnail_url ? thumbnail(edit.thumbnail_url, { alt: `sample ${edit.id}` }) : el("div", { class: "thumb-missing" }, "text"),
+      el("div", {}, el("b", {}, `Sample ${edit.id}`), el("span", { class: "muted" }, ` · ${edit.split} · given ${edit.label_name ?? "–"}`),
+        el("div", {}, describeEdit(edit))),
+      el("button", { class: "secondary", title: "Take out of the cart", onclick: () => removeFromCart(key) }, "✕"))))
+      : el("div", { class: "muted message" }, "The cart is empty. Select samples in the Samples view or open one, then relabel, remove or mark them."),
+    el("div", { class: "actions" }, note, apply,
+      el("button", { class: "secondary", disabled: !edits.length, onclick: clearCart }, "Empty cart")));
+}
+
+async function loadLog() {
+  const panel = root.querySelector("#edit-log");
+  if (!panel) return;
+  try {
+    const log = await getJson(`${runPath(state.runKey)}/edits`);
+    const done = { relabel: "relabeled", remove: "removed", mark_for_labeling: "marked for labeling" };
+    const counts = Object.entries(log.counts).map(([split, actions]) =>
+      `${split}: ${Object.entries(actions).map(([action, n]) => `${formatInt(n)} ${done[action] ?? action}`).join(", ") || "no edits"}`);
+    panel.replaceChildren(
+      el("h2", {}, "Applied edits"),
+      el("div", { class: "small muted" }, `Now: ${counts.join(" · ")}. Edits are recorded as ${state.run.user}.`),
+      log.batches.length ? el("div", { id: "batches" }, log.batches.map(batchItem)) : el("div", { class: "muted" }, "No edits yet."));
+  } catch (error) { reportError(error); }
+}
+
+function batchItem(batch) {
+  const details = el("div", { class: "small", hidden: true });
+  const undo = el("button", { class: "danger", disabled: batch.undoes !== null || batch.undone_by !== null, title: "Undo this batch" }, "Undo");
+  undo.addEventListener("click", async () => {
+    try {
+      await postJson(`${runPath(state.runKey)}/edits/${batch.batch}/undo`, {});
+      toast(`Batch ${batch.batch} undone.`);
+      emit("edits-applied", []);
+    } catch (error) { reportError(error); }
+  });
+  const show = el("button", { class: "secondary" }, "Show edits");
+  show.addEventListener("click", async () => {
+    if (!details.hidden) { details.hidden = true; return; }
+    try {
+      const edits = await getJson(`${runPath(state.runKey)}/edits/history`, { batch: batch.batch });
+      details.replaceChildren(...edits.map((edit) => el("div", {}, `${edit.split} · sample ${edit.id}: ${edit.action.replaceAll("_", " ")}${edit.label_name ? ` → ${edit.label_name}` : ""}`)));
+      details.hidden = false;
+    } catch (error) { reportError(error); }
+  });
+  const what = batch.undoes !== null ? `undo of batch ${batch.undoes}` : `${formatInt(batch.n_edits)} edit(s)`;
+  return el("div", { class: `batch${batch.undone_by !== null ? " undone" : ""}` },
+    el("div", { class: "toolbar" }, el("b", {}, `Batch ${batch.batch}`), el("span", {}, what),
+      el("span", { class: "muted" }, `${batch.created_at.replace("T", " ").slice(0, 19)} UTC · ${batch.author}`),
+      batch.undone_by !== null ? el("span", { class: "flag removed" }, `undone by ${batch.undone_by}`) : null,
+      batch.n_edits ? show : null, batch.undoes === null ? undo : null),
+    batch.note ? el("div", { class: "small muted" }, batch.note) : null, details);
+}
+
+function renderExports() {
+  const panel = root.querySelector("#exports");
+  const links = state.run.splits.map((split) => {
+    const base = `${splitPath(state.runKey, split)}/exports`;
+    return el("div", { class: "stack", style: "margin-bottom:12px" },
+      el("h3", {}, split),
+      el("div", { class: "exports" },
+        el("a", { class: "button", href: `${base}/cleaned-labels${query({ format: "csv" })}`, download: true, dataset: { export: `cleaned-csv-${split}` } }, "Cleaned labels CSV"),
+        el("a", { class: "button", href: `${base}/cleaned-labels${query({ format: "parquet" })}`, download: true }, "Cleaned labels Parquet"),
+        el("a", { class: "button", href: `${base}/label-studio${query({ samples: "marked" })}`, download: true, dataset: { export: `label-studio-${split}` } }, "Label Studio: marked"),
+        el("a", { class: "button", href: `${base}/label-studio${query({ samples: "flagged" })}`, download: true }, "Label Studio: flagged")));
+  });
+  panel.replaceChildren(el("h2", {}, "Export"),
+    el("div", { class: "small muted", style: "margin-bottom:10px" },
+      "Cleaned labels apply the applied edits (removed samples left out). Label Studio tasks carry the image, the given label and our suggestion as a prediction; the worst come first. Import them with this labeling config: ",
+      el("a", { href: `${runPath(state.runKey)}/exports/label-studio-config`, download: true }, "label config (XML)"), "."),
+    ...links);
+}

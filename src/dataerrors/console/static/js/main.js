@@ -1,0 +1,128 @@
+// Start the console: pick the run and split, switch views, route keys to the active view.
+
+import { getJson, runPath } from "./api.js";
+import { loadCart } from "./cart.js";
+import { initCoverage, showCoverage } from "./coverage.js";
+import { closeDetail, handleDetailKey, initDetail, isDetailOpen } from "./detail.js";
+import { el, formatInt, isTyping, reportError } from "./dom.js";
+import { initEdits, showEdits } from "./edits.js";
+import { initMap, showMap } from "./map.js";
+import { initMetrics, showMetrics } from "./metrics.js";
+import { handleSamplesKey, initSamples, resetSamples } from "./samples.js";
+import { emptyFilters, on, state } from "./state.js";
+
+const VIEWS = ["samples", "map", "metrics", "coverage", "edits"];
+const SHOW = { samples: () => {}, map: showMap, metrics: showMetrics, coverage: showCoverage, edits: showEdits };
+
+const runPicker = document.getElementById("run-picker");
+const splitPicker = document.getElementById("split-picker");
+
+async function start() {
+  initSamples(document.getElementById("view-samples"));
+  initMap(document.getElementById("view-map"));
+  initMetrics(document.getElementById("view-metrics"));
+  initCoverage(document.getElementById("view-coverage"));
+  initEdits(document.getElementById("view-edits"));
+  initDetail(document.getElementById("detail"));
+  bindChrome();
+  const wanted = new URLSearchParams(location.hash.slice(1));
+  try {
+    const body = await getJson("/api/runs");
+    state.runs = body.runs;
+    if (!body.runs.length) {
+      document.querySelector("main").replaceChildren(el("div", { class: "panel message" },
+        `No runs under ${body.root}. Log a run with dataerrors.init(...), or try \`dataerrors demo\`.`));
+      return;
+    }
+    runPicker.replaceChildren(...body.runs.map((run) => el("option", { value: run.key }, run.key)));
+    const runKey = body.runs.some((run) => run.key === wanted.get("run")) ? wanted.get("run") : body.runs[0].key;
+    await selectRun(runKey, wanted.get("split"));
+    showView(VIEWS.includes(wanted.get("view")) ? wanted.get("view") : "samples");
+  } catch (error) { reportError(error); }
+}
+
+async function selectRun(runKey, split = null) {
+  state.runKey = runKey;
+  runPicker.value = runKey;
+  state.run = await getJson(runPath(runKey));
+  const analyzed = state.run.split_info.filter((info) => info.is_analyzed);
+  splitPicker.replaceChildren(...state.run.split_info.map((info) =>
+    el("option", { value: info.name, disabled: !info.is_analyzed }, `${info.name} (${formatInt(info.n_samples)})`)));
+  document.getElementById("run-status").textContent = `${state.run.task.replace("_", " ")} · ${state.run.n_classes} classes · ${state.run.status}`;
+  loadCart();
+  if (!analyzed.length) {
+    document.getElementById("view-samples").replaceChildren(el("div", { class: "panel message" },
+      `Run ${runKey} is not analyzed yet. Run \`dataerrors analyze\` on its folder.`));
+    return;
+  }
+  selectSplit(analyzed.some((info) => info.name === split) ? split : analyzed[0].name);
+}
+
+function selectSplit(split) {
+  const changed = state.split !== split;
+  state.split = split;
+  splitPicker.value = split;
+  if (changed) {
+    state.filters = emptyFilters();
+    state.selectionInfo = null;
+    state.offset = 0;
+  }
+  const sortable = state.run.split_info.find((info) => info.name === split)?.sortable_columns || [];
+  if (!sortable.includes(state.sort)) state.sort = "dep";
+  closeDetail();
+  resetSamples();
+  updateHash();
+  if (state.view !== "samples") SHOW[state.view]();
+}
+
+function showView(view) {
+  state.view = view;
+  for (const name of VIEWS) {
+    document.getElementById(`view-${name}`).hidden = name !== view;
+    document.querySelector(`.tabs [data-view="${name}"]`).setAttribute("aria-selected", String(name === view));
+  }
+  updateHash();
+  if (state.split) SHOW[view]();
+}
+
+function updateHash() {
+  const params = new URLSearchParams({ run: state.runKey || "", split: state.split || "", view: state.view });
+  history.replaceState(null, "", `#${params}`);
+}
+
+function bindChrome() {
+  for (const tab of document.querySelectorAll(".tabs [data-view]")) tab.addEventListener("click", () => showView(tab.dataset.view));
+  runPicker.addEventListener("change", () => selectRun(runPicker.value).catch(reportError));
+  splitPicker.addEventListener("change", () => selectSplit(splitPicker.value));
+  on("show-view", showView);
+  on("select-split", (split) => { if (split !== state.split) selectSplit(split); });
+  on("cart", () => {
+    const badge = document.getElementById("cart-badge");
+    badge.hidden = state.cart.size === 0;
+    badge.textContent = formatInt(state.cart.size);
+  });
+  const help = document.getElementById("help");
+  document.getElementById("help-button").addEventListener("click", () => { help.hidden = false; });
+  help.querySelector("[data-close]").addEventListener("click", () => { help.hidden = true; });
+  document.addEventListener("keydown", onKey);
+}
+
+function onKey(event) {
+  const help = document.getElementById("help");
+  if (!help.hidden) {
+    if (event.key === "Escape" || event.key === "?") { help.hidden = true; event.preventDefault(); }
+    return;
+  }
+  if (event.metaKey || event.ctrlKey || event.altKey) return;
+  if (isTyping(event)) {
+    if (event.key === "Escape") event.target.blur();
+    return;
+  }
+  if (event.key === "?") { help.hidden = false; event.preventDefault(); return; }
+  const viewIndex = Number(event.key) - 1;
+  if (viewIndex >= 0 && viewIndex < VIEWS.length && !isDetailOpen()) { showView(VIEWS[viewIndex]); event.preventDefault(); return; }
+  const used = isDetailOpen() ? handleDetailKey(event) : state.view === "samples" && handleSamplesKey(event);
+  if (used) event.preventDefault();
+}
+
+start();

@@ -1,0 +1,396 @@
+"""The edit log: relabel, remove or mark samples for labeling without touching the logged data.
+
+Edits go into ``edits.sqlite`` in the run folder, an append-only SQLite log in WAL mode. Each call
+to :meth:`EditLog.append` is one batch, written in one transaction with its time and author, so two
+processes or browser tabs editing at once both get their batches stored in full. The current
+state of a sample is its latest edit that was not undone, so the last write wins per sample.
+Undoing a batch appends an undo record and deletes nothing.
+"""
+
+from __future__ import annotations
+
+import getpass
+import sqlite3
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from ._index import SampleIndex
+from .errors import InvalidInputError
+from .splits import check_split
+
+if TYPE_CHECKING:
+    from .run import Run
+
+RELABEL = "relabel"
+REMOVE = "remove"
+MARK_FOR_LABELING = "mark_for_labeling"
+RESTORE = "restore"
+#: Every edit action. "restore" returns a sample to its logged label and clears earlier edits.
+ACTIONS: tuple[str, ...] = (RELABEL, REMOVE, MARK_FOR_LABELING, RESTORE)
+#: Largest number of edits in one batch.
+MAX_BATCH_EDITS = 1_000_000
+#: How long a writer waits for another writer's transaction before it fails, in milliseconds.
+BUSY_TIMEOUT_MS = 30_000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS batches (
+    batch INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at TEXT NOT NULL,
+    author TEXT NOT NULL,
+    note TEXT,
+    undoes INTEGER REFERENCES batches (batch)
+);
+CREATE TABLE IF NOT EXISTS edits (
+    edit INTEGER PRIMARY KEY AUTOINCREMENT,
+    batch INTEGER NOT NULL REFERENCES batches (batch),
+    split TEXT NOT NULL,
+    sample_id TEXT NOT NULL,
+    action TEXT NOT NULL,
+    label INTEGER
+);
+CREATE INDEX IF NOT EXISTS edits_by_sample ON edits (split, sample_id, edit);
+CREATE UNIQUE INDEX IF NOT EXISTS one_undo_per_batch ON batches (undoes);
+"""
+
+# Edits of batches that an undo batch names are inactive.
+_ACTIVE_EDITS = """
+SELECT e.edit, e.batch, e.split, e.sample_id, e.action, e.label, b.created_at, b.author
+FROM edits e JOIN batches b ON b.batch = e.batch
+WHERE e.batch NOT IN (SELECT undoes FROM batches WHERE undoes IS NOT NULL)
+"""
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One requested change to one sample.
+
+    ``label`` is the new class index for "relabel" and must be None for the other actions.
+    """
+
+    split: str
+    id: Any
+    action: str
+    label: int | None = None
+
+
+def default_author() -> str:
+    """Return the OS user name, or "unknown" where the platform does not provide one."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+class EditLog:
+    """The edit log of one run. Opening one creates ``edits.sqlite`` on the first write only.
+
+    Parameters
+    ----------
+    run : Run
+        The run whose samples are edited; ids and labels are checked against it.
+    """
+
+    def __init__(self, run: "Run") -> None:
+        self._run = run
+        self._path: Path = run.layout.edits
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    # ------------------------------------------------------------------ writing
+
+    def append(
+        self, edits: Sequence[Edit], author: str | None = None, note: str | None = None
+    ) -> int:
+        """Store ``edits`` as one batch in one transaction and return the batch number.
+
+        Every edit is checked first (known split, logged id, valid action and label); if any is
+        invalid, :class:`~dataerrors.errors.InvalidInputError` is raised and nothing is stored.
+        """
+        author = _check_author(author)
+        rows = self._check_edits(edits)
+        with self._transaction() as connection:
+            batch = _insert_batch(connection, author, note, undoes=None)
+            connection.executemany(
+                "INSERT INTO edits (batch, split, sample_id, action, label) VALUES (?, ?, ?, ?, ?)",
+                [(batch, *row) for row in rows],
+            )
+        return batch
+
+    def undo(self, batch: int, author: str | None = None) -> int:
+        """Undo every edit of ``batch`` by appending an undo batch; return the undo batch number.
+
+        Samples go back to their state before ``batch`` unless a later batch edited them again.
+        An undo batch cannot itself be undone: apply its edits again instead.
+        """
+        author = _check_author(author)
+        if isinstance(batch, bool) or not isinstance(batch, (int, np.integer)):
+            raise InvalidInputError(f"batch={batch!r} is not an int; pass a batch number.")
+        with self._transaction() as connection:
+            found = connection.execute(
+                "SELECT undoes FROM batches WHERE batch = ?", (int(batch),)
+            ).fetchone()
+            if found is None:
+                raise InvalidInputError(
+                    f"batch={batch} is not in the edit log; list batches with run.edits()."
+                )
+            if found[0] is not None:
+                raise InvalidInputError(
+                    f"batch={batch} is an undo of batch {found[0]}; apply those edits again "
+                    "instead of undoing the undo."
+                )
+            undone = connection.execute(
+                "SELECT batch FROM batches WHERE undoes = ?", (int(batch),)
+            ).fetchone()
+            if undone is not None:
+                raise InvalidInputError(f"batch={batch} was already undone by batch {undone[0]}.")
+            return _insert_batch(connection, author, f"undo batch {batch}", undoes=int(batch))
+
+    # ------------------------------------------------------------------ reading
+
+    def history(self, split: str | None = None) -> pd.DataFrame:
+        """Return every stored edit, oldest first, with its batch, time, author and whether undone.
+
+        Columns: edit, batch, created_at, author, note, split, id, action, label, label_name,
+        is_undone.
+        """
+        if split is not None:
+            split = check_split(split)
+        columns = ["edit", "batch", "created_at", "author", "note", "split", "id", "action",
+                   "label", "label_name", "is_undone"]
+        if not self._path.exists():
+            return pd.DataFrame({name: [] for name in columns})
+        query = (
+            "SELECT e.edit, e.batch, b.created_at, b.author, b.note, e.split, e.sample_id, "
+            "e.action, e.label, e.batch IN (SELECT undoes FROM batches WHERE undoes IS NOT NULL) "
+            "FROM edits e JOIN batches b ON b.batch = e.batch"
+            + (" WHERE e.split = ?" if split is not None else "")
+            + " ORDER BY e.edit"
+        )
+        with closing(self._connect()) as connection:
+            records = connection.execute(query, (split,) if split is not None else ()).fetchall()
+        frame = pd.DataFrame.from_records(
+            records,
+            columns=["edit", "batch", "created_at", "author", "note", "split", "id", "action",
+                     "label", "is_undone"],
+        )
+        frame["id"] = [self._typed_id(s, value) for s, value in zip(frame["split"], frame["id"])]
+        frame["label"] = frame["label"].astype("Int64")
+        frame["is_undone"] = frame["is_undone"].astype(bool)
+        names = self._run.class_names
+        frame.insert(frame.columns.get_loc("label") + 1, "label_name",
+                     [names[value] if pd.notna(value) else None for value in frame["label"]])
+        return frame[columns]
+
+    def batches(self) -> list[dict[str, Any]]:
+        """Return every batch, newest first: number, time, author, note, size, undo links."""
+        if not self._path.exists():
+            return []
+        with closing(self._connect()) as connection:
+            records = connection.execute(
+                "SELECT b.batch, b.created_at, b.author, b.note, b.undoes, "
+                "(SELECT count(*) FROM edits e WHERE e.batch = b.batch), "
+                "(SELECT u.batch FROM batches u WHERE u.undoes = b.batch) "
+                "FROM batches b ORDER BY b.batch DESC"
+            ).fetchall()
+        keys = ("batch", "created_at", "author", "note", "undoes", "n_edits", "undone_by")
+        return [dict(zip(keys, record)) for record in records]
+
+    def current(self, split: str) -> pa.Table:
+        """Return the current edit of each edited sample of ``split``.
+
+        Columns: id (typed like the split's ids), edit_action, edit_label (the new class for
+        "relabel", else null), batch, created_at, author. Samples whose latest edit is "restore"
+        are left out, because they are back to their logged state.
+        """
+        split = check_split(split)
+        id_type = self._id_type(split)
+        if not self._path.exists():
+            return _state_table([], id_type)
+        with closing(self._connect()) as connection:
+            records = connection.execute(
+                "SELECT sample_id, action, label, batch, created_at, author FROM ("
+                "SELECT *, row_number() OVER (PARTITION BY sample_id ORDER BY edit DESC) AS rank "
+                f"FROM ({_ACTIVE_EDITS}) WHERE split = ?) WHERE rank = 1 AND action <> ?",
+                (split, RESTORE),
+            ).fetchall()
+        return _state_table(records, id_type)
+
+    def apply(self, frame: pd.DataFrame, split: str) -> pd.DataFrame:
+        """Return ``frame`` (samples of ``split`` with ``id`` and ``label``) with edits applied.
+
+        Adds ``edited_label`` (the current label: the relabel target, else the logged label),
+        ``edited_label_name``, ``is_relabeled``, ``is_removed`` and ``is_marked_for_labeling``.
+        The logged ``label`` column is kept as it is.
+        """
+        state = self.current(split).to_pandas()
+        by_id = state.set_index("id") if len(state) else None
+        result = frame.copy()
+        actions = pd.Series(None, index=result.index, dtype=object)
+        new_labels = pd.Series(pd.NA, index=result.index, dtype="Int64")
+        if by_id is not None:
+            actions = result["id"].map(by_id["edit_action"])
+            new_labels = result["id"].map(by_id["edit_label"]).astype("Int64")
+        is_relabeled = (actions == RELABEL).fillna(False).astype(bool)
+        edited = result["label"].astype("Int64").where(~is_relabeled, new_labels)
+        names = pd.Series(self._run.class_names + [None])
+        codes = edited.fillna(-1).astype(int).where(edited.fillna(-1) >= 0, len(names) - 1)
+        result["edited_label"] = edited
+        result["edited_label_name"] = names.iloc[codes.to_numpy()].to_numpy()
+        result["is_relabeled"] = is_relabeled.to_numpy()
+        result["is_removed"] = (actions == REMOVE).fillna(False).astype(bool).to_numpy()
+        result["is_marked_for_labeling"] = (
+            (actions == MARK_FOR_LABELING).fillna(False).astype(bool).to_numpy()
+        )
+        return result
+
+    # ------------------------------------------------------------------ internals
+
+    def _check_edits(self, edits: Sequence[Edit]) -> list[tuple[str, str, str, int | None]]:
+        if isinstance(edits, Edit):
+            edits = [edits]
+        if not isinstance(edits, Sequence) or isinstance(edits, (str, bytes)):
+            raise InvalidInputError(
+                f"edits has type {type(edits).__name__}; pass a list of dataerrors.edits.Edit."
+            )
+        if not edits:
+            raise InvalidInputError("edits is empty; pass at least one edit.")
+        if len(edits) > MAX_BATCH_EDITS:
+            raise InvalidInputError(
+                f"edits has {len(edits)} items; at most {MAX_BATCH_EDITS} fit in one batch, so "
+                "split them into several batches."
+            )
+        n_classes = self._run.n_classes
+        by_split: dict[str, list[Any]] = {}
+        rows = []
+        for position, edit in enumerate(edits):
+            if not isinstance(edit, Edit):
+                raise InvalidInputError(
+                    f"edits[{position}] has type {type(edit).__name__}; pass dataerrors.edits.Edit."
+                )
+            split = check_split(edit.split, f"edits[{position}].split")
+            if edit.action not in ACTIONS:
+                raise InvalidInputError(
+                    f"edits[{position}].action={edit.action!r} is invalid; use one of "
+                    f"{', '.join(ACTIONS)}."
+                )
+            label = edit.label
+            if edit.action == RELABEL:
+                if isinstance(label, bool) or not isinstance(label, (int, np.integer)) or not (
+                    0 <= label < n_classes
+                ):
+                    raise InvalidInputError(
+                        f"edits[{position}].label={label!r} is invalid for a relabel; pass a "
+                        f"class index in [0, {n_classes - 1}]."
+                    )
+                label = int(label)
+            elif label is not None:
+                raise InvalidInputError(
+                    f"edits[{position}].label={label!r} was given with action {edit.action!r}; "
+                    "pass a label only to relabel."
+                )
+            by_split.setdefault(split, []).append(edit.id)
+            rows.append((split, str(edit.id), edit.action, label))
+        for split, ids in by_split.items():
+            self._check_ids(split, ids)
+        return rows
+
+    def _check_ids(self, split: str, ids: list[Any]) -> None:
+        from .store.sample_queries import sample_ids
+
+        logged = sample_ids(self._run.layout, split).to_numpy(zero_copy_only=False)
+        if logged.size == 0:
+            raise InvalidInputError(
+                f"split {split!r} has no logged samples; edits must name logged samples."
+            )
+        is_int = logged.dtype.kind == "i"
+        try:
+            requested = np.array(ids, dtype=np.int64 if is_int else str)
+        except (TypeError, ValueError, OverflowError) as error:
+            raise InvalidInputError(
+                f"ids {ids[:5]} of split {split!r} are not {'integers' if is_int else 'strings'} "
+                "like the split's sample ids; pass the logged ids."
+            ) from error
+        if is_int and any(isinstance(value, (str, float, bool)) for value in ids):
+            raise InvalidInputError(
+                f"ids {ids[:5]} of split {split!r} are not all integers like the split's sample "
+                "ids; pass the logged ids."
+            )
+        index = SampleIndex(logged.astype(np.int64) if is_int else logged.astype(str))
+        unknown = requested[~index.contains(requested)]
+        if unknown.size:
+            raise InvalidInputError(
+                f"edits name {unknown.size} id(s) not logged in split {split!r}, for example "
+                f"{unknown[:5].tolist()}; pass ids of logged samples, or check the split."
+            )
+
+    def _id_type(self, split: str) -> pa.DataType:
+        from .store.sample_queries import id_type
+
+        return id_type(self._run.layout, split)
+
+    def _typed_id(self, split: str, value: str) -> Any:
+        return int(value) if pa.types.is_integer(self._id_type(split)) else value
+
+    def _connect(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(self._path, timeout=BUSY_TIMEOUT_MS / 1000,
+                                     isolation_level=None)
+        connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        return connection
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        with closing(self._connect()) as connection:
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        connection.execute(statement)
+                yield connection
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+
+
+def _insert_batch(
+    connection: sqlite3.Connection, author: str, note: str | None, undoes: int | None
+) -> int:
+    created_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    cursor = connection.execute(
+        "INSERT INTO batches (created_at, author, note, undoes) VALUES (?, ?, ?, ?)",
+        (created_at, author, note, undoes),
+    )
+    return int(cursor.lastrowid)
+
+
+def _check_author(author: str | None) -> str:
+    if author is None:
+        return default_author()
+    if not isinstance(author, str) or not author.strip():
+        raise InvalidInputError(f"author={author!r} is invalid; pass a non-empty name.")
+    return author.strip()
+
+
+def _state_table(records: list[tuple[Any, ...]], id_type: pa.DataType) -> pa.Table:
+    ids = [int(r[0]) if pa.types.is_integer(id_type) else r[0] for r in records]
+    return pa.table(
+        {
+            "id": pa.array(ids, id_type),
+            "edit_action": pa.array([r[1] for r in records], pa.string()),
+            "edit_label": pa.array([r[2] for r in records], pa.int32()),
+            "batch": pa.array([r[3] for r in records], pa.int64()),
+            "created_at": pa.array([r[4] for r in records], pa.string()),
+            "author": pa.array([r[5] for r in records], pa.string()),
+        }
+    )

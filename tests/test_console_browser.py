@@ -1,0 +1,213 @@
+"""End-to-end tests of the console in a real headless Chromium, on a small real MNIST run.
+
+Needs the Python package ``playwright`` and a Chromium binary (``/usr/bin/chromium`` from the
+Debian package, or ``$DATAERRORS_CHROMIUM``); the tests are skipped without them. Screenshots of
+every view are written to ``$DATAERRORS_SCREENSHOTS`` when it is set.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Iterator
+
+import pandas as pd
+import pytest
+
+from dataerrors.console.server import start_in_thread
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = os.environ.get("DATAERRORS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}"),
+]
+
+
+@pytest.fixture
+def console_url(console_run_copy: Path) -> Iterator[str]:
+    server = start_in_thread(console_run_copy.parent.parent, port=0, user="e2e")
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture
+def page(console_url: str) -> Iterator["playwright_api.Page"]:
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
+        browser_page = context.new_page()
+        errors: list[str] = []
+        browser_page.on("pageerror", lambda error: errors.append(str(error)))
+        browser_page.on("response", lambda response: errors.append(f"{response.status} {response.url}")
+                        if response.status >= 500 else None)
+        browser_page.goto(console_url)
+        browser_page.wait_for_selector("#samples-table tbody tr", timeout=30_000)
+        yield browser_page
+        browser.close()
+        assert errors == []
+
+
+@pytest.fixture
+def screenshots(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("DATAERRORS_SCREENSHOTS", tmp_path / "screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def row_deps(page) -> list[float]:  # type: ignore[no-untyped-def]
+    return [float(text) for text in page.locator("#samples-table tbody .dep .value").all_inner_texts()]
+
+
+def row_ids(page) -> list[int]:  # type: ignore[no-untyped-def]
+    return [int(text) for text in page.locator("#samples-table tbody .id-cell").all_inner_texts()]
+
+
+def test_load_sort_lasso_relabel_export(page, screenshots: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # Load: sorted by DEP, highest first, with images large enough to judge.
+    deps = row_deps(page)
+    assert deps == sorted(deps, reverse=True)
+    assert page.locator("#match-count").inner_text() == "600 matching"
+    image = page.locator("#samples-table tbody img.thumb").first
+    image.wait_for()
+    assert image.bounding_box()["width"] >= 90
+    page.screenshot(path=str(screenshots / "samples.png"))
+
+    # Sort: lowest DEP first, then back.
+    page.get_by_role("button", name="Sort order").click()
+    page.wait_for_function("document.querySelector('[aria-label=\"Sort order\"]').textContent.includes('lowest')")
+    page.wait_for_timeout(300)
+    ascending = row_deps(page)
+    assert ascending == sorted(ascending)
+    assert ascending[0] <= deps[-1]
+    page.get_by_role("button", name="Sort order").click()
+    page.wait_for_function("document.querySelector('[aria-label=\"Sort order\"]').textContent.includes('highest')")
+
+    # Details of the top sample with the keyboard.
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#detail .hero img.big")
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(screenshots / "detail.png"))
+    page.keyboard.press("Escape")
+    assert page.locator("#detail").is_hidden()
+
+    # Lasso on the map, then show the selection in the Samples view.
+    page.keyboard.press("2")
+    drag = page.locator("#map-lasso")
+    drag.wait_for(timeout=30_000)
+    page.wait_for_timeout(500)
+    box = drag.bounding_box()
+    left, top = box["x"] + box["width"] * 0.15, box["y"] + box["height"] * 0.15
+    right, bottom = box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.8
+    page.mouse.move(left, top)
+    page.mouse.down()
+    for x, y in [(right, top), (right, bottom), (left, bottom), (left, top + 3)]:
+        page.mouse.move(x, y, steps=6)
+    page.mouse.up()
+    page.wait_for_selector("#selection-count", timeout=15_000)
+    n_selected = int(page.locator("#selection-count").inner_text().replace(",", ""))
+    assert 0 < n_selected < 600
+    page.screenshot(path=str(screenshots / "map.png"))
+    page.click("#show-selection")
+    page.wait_for_selector(".selection-chip")
+    page.wait_for_function(f"document.querySelector('#match-count').textContent === '{n_selected} matching'")
+
+    # Relabel the top two samples of the selection to class 0, and apply.
+    ids = row_ids(page)[:2]
+    for sample_id in ids:
+        page.get_by_label(f"Select sample {sample_id}").check()
+    page.get_by_label("Relabel selected to").select_option("0")
+    page.wait_for_selector(".flag.pending")
+    assert page.locator("#cart-badge").inner_text() == "2"
+    page.keyboard.press("5")
+    page.wait_for_selector("#apply-edits:not([disabled])")
+    page.screenshot(path=str(screenshots / "edits-pending.png"))
+    page.click("#apply-edits")
+    page.wait_for_selector("#batches .batch")
+    assert page.locator("#cart-badge").is_hidden()
+
+    # Export the cleaned labels and check the file.
+    with page.expect_download() as download:
+        page.click("[data-export='cleaned-csv-training']")
+    path = tmp_path / "cleaned.csv"
+    download.value.save_as(path)
+    cleaned = pd.read_csv(path).set_index("id")
+    assert len(cleaned) == 600
+    for sample_id in ids:
+        assert cleaned.loc[sample_id, "label"] == 0
+        assert bool(cleaned.loc[sample_id, "is_relabeled"])
+    assert int(cleaned["is_relabeled"].sum()) == 2
+    page.screenshot(path=str(screenshots / "edits.png"), full_page=True)
+
+
+def test_mark_for_labeling_and_export_label_studio(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    top_id = row_ids(page)[0]
+    page.keyboard.press("m")
+    page.wait_for_selector(".flag.pending")
+    page.keyboard.press("5")
+    page.click("#apply-edits")
+    page.wait_for_selector("#batches .batch")
+    with page.expect_download() as download:
+        page.click("[data-export='label-studio-training']")
+    path = tmp_path / "tasks.json"
+    download.value.save_as(path)
+    tasks = json.loads(path.read_text())
+    assert [task["data"]["id"] for task in tasks] == [top_id]
+    assert tasks[0]["data"]["image"].startswith("data:image/png;base64,")
+    assert tasks[0]["predictions"][0]["result"][0]["value"]["choices"]
+
+
+def test_metrics_coverage_and_undo(page, screenshots: Path) -> None:  # type: ignore[no-untyped-def]
+    page.keyboard.press("3")
+    page.wait_for_selector("#class-chart .main-svg")
+    page.wait_for_selector("#confusion .main-svg")
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(screenshots / "metrics.png"), full_page=True)
+    first_pair = page.locator("#pairs-table tbody tr").first
+    given, predicted = first_pair.locator("td").nth(0).inner_text(), first_pair.locator("td").nth(1).inner_text()
+    count = first_pair.locator("td").nth(2).inner_text()
+    first_pair.click()
+    page.wait_for_function(f"document.querySelector('#match-count')?.textContent === '{count} matching'")
+    assert set(page.locator("#samples-table tbody tr td:nth-child(4)").all_inner_texts()) == {given}
+    assert set(page.locator("#samples-table tbody tr td:nth-child(5)").all_inner_texts()) == {predicted}
+
+    page.keyboard.press("4")
+    page.wait_for_selector("#coverage-rates")
+    page.wait_for_selector("#coverage-samples .card", timeout=15_000)
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(screenshots / "coverage.png"), full_page=True)
+    page.locator("#coverage-samples .card").first.click()
+    page.wait_for_selector("#detail .head h2")
+    page.keyboard.press("Escape")
+
+    page.keyboard.press("1")
+    page.wait_for_selector("#samples-table tbody tr")
+    page.keyboard.press("r")
+    page.keyboard.press("5")
+    page.click("#apply-edits")
+    page.wait_for_selector("#batches .batch button.danger")
+    page.click("#batches .batch button.danger")
+    page.wait_for_selector("#batches .batch.undone")
+
+
+def test_help_and_grid(page, screenshots: Path) -> None:  # type: ignore[no-untyped-def]
+    page.keyboard.press("?")
+    assert page.locator("#help").is_visible()
+    page.keyboard.press("Escape")
+    assert page.locator("#help").is_hidden()
+    page.get_by_role("button", name="Grid view").click()
+    page.wait_for_selector("#samples-grid .card img.thumb")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(screenshots / "samples-grid.png"))
+    before = page.locator("#match-count").inner_text()
+    page.locator("[data-flag='likely_mislabeled']").click()
+    page.wait_for_function(f"document.querySelector('#match-count').textContent !== '{before}'")
+    n_cards = page.locator("#samples-grid .card").count()
+    assert n_cards > 0
+    assert page.locator("#samples-grid .card .flag.mislabeled").count() == n_cards
+
