@@ -15,7 +15,7 @@ import pyarrow as pa
 import dataerrors
 from dataerrors import Run
 from dataerrors.store import reader
-from dataerrors.store.tables import fixed_list_to_numpy
+from dataerrors.store.tables import vectors_to_numpy
 
 N_CLUSTERS = 8
 CLASS_NAMES = ["cat", "dog", "bird", "fish"]
@@ -109,6 +109,6 @@ def _last_embeddings(run: Run, split: str) -> np.ndarray:
     ids = reader.read_analysis(run.layout, split, ["id"])["id"].to_numpy()
     parts = list(reader.iter_vectors(run.layout, split, epoch, ["id", "embeddings"]))
     batch_ids = np.concatenate([batch.column("id").to_numpy() for batch in parts])
-    values = np.concatenate([fixed_list_to_numpy(batch.column("embeddings")) for batch in parts])
+    values = np.concatenate([vectors_to_numpy(batch.column("embeddings")) for batch in parts])
     order = {sample_id: position for position, sample_id in enumerate(batch_ids.tolist())}
     return values[[order[sample_id] for sample_id in ids.tolist()]]

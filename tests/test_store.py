@@ -81,7 +81,7 @@ def test_part_written_atomically(tmp_path: Path) -> None:
     path = write_part(tmp_path, "part", table)
     assert path.name == "part-00000.parquet"
     assert write_part(tmp_path, "part", table).name == "part-00001.parquet"
-    (tmp_path / ".tmp-abc-part-00002.parquet").write_bytes(b"half")
+    (tmp_path / ".tmp-999999999-abc-part-00002.parquet").write_bytes(b"half")
     assert [p.name for p in list_parts(tmp_path)] == ["part-00000.parquet", "part-00001.parquet"]
     assert remove_temporary_files(tmp_path) == 1
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,7 @@ VECTORS_PREFIX = "vectors"
 _PART_PATTERN = re.compile(r"^(?P<prefix>[a-z]+)-(?P<number>\d{5,})\.parquet$")
 _EPOCH_PATTERN = re.compile(r"^epoch=(?P<epoch>\d+)$")
 TEMPORARY_MARKER = ".tmp-"
+_TEMPORARY_PATTERN = re.compile(r"^\.tmp-(?P<pid>\d+)-")
 
 
 def default_root() -> Path:
@@ -115,12 +117,39 @@ def next_part_number(folder: Path) -> int:
     return highest + 1
 
 
+def temporary_path(final: Path) -> Path:
+    """Return a unique name beside ``final`` to write it under before renaming.
+
+    The name carries the writing process's id, so cleaning up after a crash never touches files
+    that another live process is still writing.
+    """
+    return final.with_name(f"{TEMPORARY_MARKER}{os.getpid()}-{uuid.uuid4().hex}-{final.name}")
+
+
 def remove_temporary_files(folder: Path) -> int:
-    """Delete files left half-written by a crashed writer under ``folder``; return how many."""
+    """Delete files left half-written under ``folder`` by crashed writers; return how many.
+
+    Files of other processes that are still running are kept. Files of this process are removed,
+    so call this only when this process is not writing (before a writer starts, after it closed).
+    """
     removed = 0
     if not folder.is_dir():
         return removed
     for path in folder.rglob(f"{TEMPORARY_MARKER}*"):
+        match = _TEMPORARY_PATTERN.match(path.name)
+        pid = int(match["pid"]) if match else None
+        if pid is not None and pid != os.getpid() and _process_alive(pid):
+            continue
         path.unlink(missing_ok=True)
         removed += 1
     return removed
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from ..errors import RunNotFoundError, SchemaVersionError
-from .layout import RunLayout
+from .layout import RunLayout, temporary_path
 
 #: Version of the run folder format that this code writes. Readers accept this version and older.
 SCHEMA_VERSION = 1
@@ -89,6 +89,6 @@ def _locked(layout: RunLayout) -> Iterator[None]:
 
 
 def _replace(path: Path, manifest: dict[str, Any]) -> None:
-    temporary = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+    temporary = temporary_path(path)
     temporary.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     os.replace(temporary, path)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import uuid
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
@@ -14,7 +13,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from ..errors import RunNotFoundError
-from .layout import SCORES_PREFIX, TEMPORARY_MARKER, VECTORS_PREFIX, RunLayout, list_parts
+from .layout import SCORES_PREFIX, VECTORS_PREFIX, RunLayout, list_parts, temporary_path
 from .writer import write_table_atomically
 
 
@@ -71,7 +70,7 @@ def write_analysis(layout: RunLayout, split: str, table: pa.Table) -> Path:
     """Replace ``analysis/<split>.parquet`` in one rename, so readers see the old or the new file."""
     final = layout.analysis(split)
     final.parent.mkdir(parents=True, exist_ok=True)
-    temporary = final.with_name(f"{TEMPORARY_MARKER}{uuid.uuid4().hex}-{final.name}")
+    temporary = temporary_path(final)
     write_table_atomically(table, temporary, final)
     return final
 
@@ -90,7 +89,7 @@ def read_analysis(
 
 def write_summary(layout: RunLayout, summary: dict[str, Any]) -> None:
     layout.analysis_folder.mkdir(parents=True, exist_ok=True)
-    temporary = layout.summary.with_name(f"{TEMPORARY_MARKER}{uuid.uuid4().hex}-summary.json")
+    temporary = temporary_path(layout.summary)
     temporary.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     os.replace(temporary, layout.summary)
 

@@ -17,7 +17,6 @@ import os
 import queue
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Hashable
@@ -26,7 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import WriterError
-from .layout import TEMPORARY_MARKER, next_part_number, part_name
+from .layout import next_part_number, part_name, temporary_path
 
 logger = logging.getLogger(__name__)
 
@@ -187,7 +186,7 @@ def write_part(
     number = numbers[folder]
     numbers[folder] = number + 1
     final = folder / part_name(prefix, number)
-    temporary = folder / f"{TEMPORARY_MARKER}{uuid.uuid4().hex}-{final.name}"
+    temporary = temporary_path(final)
     write_table_atomically(table, temporary, final, _COMPRESSION.get(prefix, _DEFAULT_COMPRESSION))
     return final
 
