@@ -335,8 +335,9 @@ class Watcher:
         self._warned_without_ids = True
         warnings.warn(
             "a watched model ran a forward pass without sample ids, so it was not logged (shown "
-            "once). Iterate over watcher.track(loader), or call watcher.set_ids(ids) before each "
-            "forward pass; a second forward pass on the same batch is never logged.",
+            "once). With dataerrors.torch, iterate over watcher.track(loader) or call "
+            "watcher.set_ids(ids) before each forward pass; a second forward pass on the same "
+            "batch is never logged. With the Trainer, give the dataset an 'id' column.",
             UnloggedForwardWarning,
             stacklevel=3,
         )
