@@ -14,6 +14,8 @@ import dataerrors  # noqa: E402
 from dataerrors.errors import InvalidInputError  # noqa: E402
 from dataerrors.integrations.lightning import _pop_ids  # noqa: E402
 from dataerrors.lightning import DataErrorsCallback  # noqa: E402
+from dataerrors.store import reader  # noqa: E402
+from dataerrors.store.tables import vectors_to_numpy  # noqa: E402
 from dataerrors.torch import IndexedDataset, UnloggedForwardWarning  # noqa: E402
 
 
@@ -91,6 +93,9 @@ def test_callback_logs_fit_and_test_and_ranks_flips(root) -> None:
     assert run.samples("test")["n_epochs"].eq(1).all()
     ranked = run.samples("training").sort_values("dep", ascending=False)["id"]
     assert len(set(ranked.head(40)) & set(flipped.tolist())) >= 32
+    batches = list(reader.iter_vectors(run.layout, "training", 1, ["id", "embeddings"]))
+    assert sum(batch.num_rows for batch in batches) == 800
+    assert vectors_to_numpy(batches[0].column("embeddings")).shape[1] == 32
 
 
 def test_callback_warns_when_step_skips_forward(root) -> None:

@@ -355,6 +355,24 @@ def test_watch_ignores_deep_copies(root) -> None:
     assert embeddings[:, 0].tolist() == [float(i) for i in logged]
 
 
+def test_watched_model_pickles_without_hooks(root) -> None:
+    import io
+
+    run = _id_run(root, 4)
+    model = _identity_model()
+    watch(model, run)
+    buffer = io.BytesIO()
+    torch.save(model, buffer)
+    buffer.seek(0)
+    loaded = torch.load(buffer, weights_only=False)
+    run.set_epoch(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert loaded(torch.zeros(4, 1)).shape == (4, 2)
+    run.flush()
+    assert run.epochs("training") == []
+
+
 def test_watch_reads_logits_of_model_outputs(root) -> None:
     class LossAndOutputs(nn.Module):
         """Returns (loss, logits, {"scores": logits}) as some training code does."""

@@ -11,6 +11,7 @@ pytest.importorskip("transformers")
 datasets = pytest.importorskip("datasets")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+import pyarrow as pa  # noqa: E402
 import torch  # noqa: E402
 from transformers import (  # noqa: E402
     BertConfig,
@@ -23,6 +24,8 @@ from transformers import (  # noqa: E402
 import dataerrors  # noqa: E402
 import dataerrors.transformers  # noqa: E402
 from dataerrors.errors import InvalidInputError  # noqa: E402
+from dataerrors.store import reader  # noqa: E402
+from dataerrors.store.tables import vectors_to_numpy  # noqa: E402
 from dataerrors.transformers import IdCollator  # noqa: E402
 
 LENGTH = 8
@@ -102,6 +105,13 @@ def test_trainer_logs_epochs_and_ranks_flips(root, tmp_path) -> None:
     assert run.samples("validation")["n_epochs"].eq(2).all()
     ranked = training.sort_values("dep", ascending=False)["id"]
     assert len(set(ranked.head(48)) & set(flipped.tolist())) >= 20
+    for split, n_rows in (("training", 480), ("validation", 120), ("test", 40)):
+        vectors = pa.concat_tables(
+            pa.Table.from_batches([batch])
+            for batch in reader.iter_vectors(run.layout, split, 1, ["id", "embeddings"])
+        )
+        assert vectors.num_rows == n_rows
+        assert vectors_to_numpy(vectors["embeddings"]).shape == (n_rows, 32)  # the pooled output
 
 
 def test_watch_prepares_trainer(root, tmp_path) -> None:

@@ -26,7 +26,8 @@ def main(verbose: bool) -> None:
               help="Runs root folder; the run is written to OUT/mnist/mnist-cnn, or to "
                    "OUT/rotten-tomatoes/minilm with --text (replaced if present).")
 @click.option("--epochs", type=click.IntRange(1, 50), default=3, show_default=True,
-              help="Training epochs (each about 40-60 s on 2 CPU cores, an estimate).")
+              help="Training epochs (MNIST: each about 40-60 s on 2 CPU cores, an estimate; "
+                   "--text: each about 80 s of CPU time at the default sizes).")
 @click.option("--n-train", type=click.IntRange(100, 60000), default=None,
               help="Use only the first N training images (default: all 60000); with --text, "
                    "N random reviews (default: 1000).")

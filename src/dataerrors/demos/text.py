@@ -35,7 +35,7 @@ DEFAULT_N_INFERENCE = 200
 
 @dataclass
 class TextDemoResult:
-    """What the text demo produced: the run, its test accuracy and how long it took."""
+    """Result of the text demo: the run, its last-epoch test accuracy and its duration in seconds."""
 
     run: Run
     test_accuracy: float
@@ -125,8 +125,8 @@ def run_text_demo(
 def inference_report(run: Run, top: int = 5, width: int = 100) -> str:
     """Return how much of the inference split is out of coverage, with its farthest texts.
 
-    Needs the coverage columns (``is_out_of_coverage``, ``coverage_distance``) of the analysis;
-    without them, says that the split was logged but not scored for coverage.
+    Needs the coverage columns (``is_out_of_coverage``, ``coverage_distance``) of the analysis.
+    Without them, the text states that the split was logged but not scored for coverage.
     """
     frame = run.samples("inference")
     if "is_out_of_coverage" not in frame.columns:

@@ -30,6 +30,10 @@ Notes
 Tensors may be on any device and in float32, float16 or bfloat16; they are copied to the CPU as
 float32 per batch. Tests run on the CPU only: CUDA tensors take the same code path but were not
 exercised. Models compiled with ``torch.compile`` may be watched before or after compiling.
+
+NOTE: a run folder takes one writing process. Under DistributedDataParallel each rank sees its own
+shard of every epoch, so give each rank its own run (or watch on rank 0 only, which logs rank 0's
+shard).
 """
 
 from __future__ import annotations
@@ -174,7 +178,7 @@ class Watcher:
         self._pending: _PendingBatch | None = None
         self._warned_without_ids = False
         self._warned_without_epoch = False
-        #: Sample outputs not logged because the sample was already logged in that epoch.
+        #: Outputs not logged because their sample already had one in that epoch or batch.
         self.n_repeats_skipped = 0
         #: Batches logged so far.
         self.n_batches_logged = 0
@@ -254,6 +258,10 @@ class Watcher:
         """Take this watcher's hooks off the model (the same as ``unwatch(model)``)."""
         if self.is_active:
             unwatch(self._model)
+
+    def __reduce__(self) -> tuple[type, tuple[()]]:
+        # torch.save(model) pickles the hooks with the model; they load as hooks that log nothing.
+        return _DetachedHooks, ()
 
     def __deepcopy__(self, memo: dict[int, Any]) -> "Watcher":
         # copy.deepcopy(model) copies the hooks, and the copies share this watcher. Its hooks
@@ -348,6 +356,16 @@ class Watcher:
         self._handles = []
         self._capture.remove()
         self._pending = None
+
+
+class _DetachedHooks:
+    """The hooks of a watched model that was pickled and loaded again: they log nothing."""
+
+    def _before_forward(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        return None
+
+    def _after_forward(self, module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
+        return None
 
 
 class TrackedLoader:
