@@ -75,6 +75,8 @@ def test_dataset_invalid_columns(text_run) -> None:
         text_run.log_samples("training", _reviews(), labels="verdict")
     with pytest.raises(InvalidInputError, match="metadata names the column 'year'"):
         text_run.log_samples("training", _reviews(), metadata=["year"])
+    with pytest.raises(InvalidInputError, match=r"DatasetDict with splits \['train'\]"):
+        text_run.log_samples("training", datasets.DatasetDict({"train": _reviews()}))
     streaming = _reviews().to_iterable_dataset()
     assert is_hf_dataset(streaming)
     with pytest.raises(InvalidInputError, match="IterableDataset, which has no length"):

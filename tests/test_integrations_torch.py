@@ -265,7 +265,8 @@ def test_unwatch_removes_every_hook_and_rewatch_works(root) -> None:
     tracked = watcher.track(DataLoader(_id_dataset(8), batch_size=4))
     assert unwatch(model) is True
     assert unwatch(model) is False
-    assert not model._forward_hooks and not model._forward_pre_hooks
+    assert not model._forward_hooks
+    assert not model._forward_pre_hooks
     assert not model[1]._forward_pre_hooks
     run.set_epoch(0)
     batches = [values for values, _ in tracked]  # still strips the ids, logs nothing
@@ -275,7 +276,8 @@ def test_unwatch_removes_every_hook_and_rewatch_works(root) -> None:
 
     again = watch(model, run)
     assert watch(model, run) is not again  # watching twice replaces the watcher
-    assert len(model._forward_hooks) == 1 and len(model[1]._forward_pre_hooks) == 1
+    assert len(model._forward_hooks) == 1
+    assert len(model[1]._forward_pre_hooks) == 1
     for values, _ in tracked:
         model(values)
     logged, _ = _logged_vectors(run, "training", 0)

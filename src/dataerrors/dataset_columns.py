@@ -50,6 +50,11 @@ def dataset_columns(
             f"ids is a {type(dataset).__name__}, which has no length; log a datasets.Dataset "
             "(materialize a streaming dataset first, for example with Dataset.from_generator)."
         )
+    if isinstance(dataset.column_names, dict):
+        raise InvalidInputError(
+            f"ids is a DatasetDict with splits {list(dataset.column_names)}; log one split at a "
+            "time, for example run.log_samples('training', dataset['train'])."
+        )
     names = list(dataset.column_names)
     if ID_COLUMN in names:
         ids = _column(dataset, ID_COLUMN, "ids")
