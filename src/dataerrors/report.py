@@ -57,3 +57,25 @@ def format_summary(summary: dict[str, Any], top: int = 10) -> str:
             frame["dep"] = frame["dep"].map("{:.3f}".format)
             lines.extend("    " + row for row in frame.to_string(index=False).splitlines())
     return "\n".join(lines)
+
+
+def format_suspects(frame: pd.DataFrame, split: str, top: int = 10, width: int = 100) -> str:
+    """Return the ``top`` samples of ``frame`` by DEP, with given and suggested labels and inputs.
+
+    ``frame`` is ``run.samples(split)``; inputs (texts or image paths) are cut to ``width``
+    characters.
+    """
+    scored = frame[frame["dep"].notna()].sort_values("dep", ascending=False, kind="stable")
+    lines = [f"== {split}: top {min(top, len(scored))} suspects by DEP, with their inputs",
+             f"  {'dep':>5}  {'given':<12} {'suggested':<12} input"]
+    for row in scored.head(top).itertuples():
+        suggested = row.suggested_label_name if isinstance(row.suggested_label_name, str) else "-"
+        lines.append(f"  {row.dep:5.3f}  {str(row.label_name):<12} {suggested:<12} "
+                     f"{shorten(str(row.input), width)}")
+    return "\n".join(lines)
+
+
+def shorten(text: str, width: int) -> str:
+    """Return ``text`` on one line, cut to ``width`` characters with "..." if it was longer."""
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 3] + "..."

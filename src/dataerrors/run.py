@@ -12,8 +12,10 @@ import pyarrow as pa
 
 from . import validation
 from ._types import ArrayLike, IdsLike
+from .dataset_columns import dataset_columns, is_hf_dataset
 from .errors import InvalidInputError, RunExistsError
 from .logging_state import SplitState
+from .run_context import LoggingContext, LoggingContextMixin
 from .run_edits import EditMethods, check_apply_edits
 from .splits import INFERENCE, SPLITS, check_split
 from .store import manifest as manifest_store
@@ -122,7 +124,7 @@ def open_run(path: str | Path) -> "Run":
     return Run(layout, manifest)
 
 
-class Run(EditMethods):
+class Run(EditMethods, LoggingContextMixin):
     """One training run: log samples and model outputs into it, then read scores back.
 
     Create one with :func:`dataerrors.init` or :func:`dataerrors.open_run`. Logging methods may be
@@ -137,6 +139,7 @@ class Run(EditMethods):
         self._writer: PartWriter | None = None
         self._lock = threading.RLock()
         self._console: Any = None
+        self._logging_context = LoggingContext()
 
     # ----------------------------------------------------------------- description
 
@@ -201,8 +204,11 @@ class Run(EditMethods):
         Parameters
         ----------
         split : {"training", "validation", "test", "inference"}
-        ids : (n_samples,) int or str
-            Unique sample ids; outputs refer to samples by these ids.
+        ids : (n_samples,) int or str, or a ``datasets.Dataset``
+            Unique sample ids; outputs refer to samples by these ids. A Hugging Face dataset gives
+            ids, labels and texts from its ``id``, ``label`` and ``text`` columns, and ``labels``,
+            ``inputs`` and ``metadata`` may then name columns (see
+            :func:`dataerrors.dataset_columns.dataset_columns`).
         labels : (n_samples,) int or str, optional
             Given labels as class indices or class names. Required except for "inference".
         inputs : optional
@@ -215,6 +221,8 @@ class Run(EditMethods):
         """
         with self._lock:
             split = check_split(split)
+            if is_hf_dataset(ids):
+                ids, labels, inputs, metadata = dataset_columns(split, ids, labels, inputs, metadata)
             ids_array = validation.check_ids(ids)
             n_samples = ids_array.shape[0]
             if labels is None:
