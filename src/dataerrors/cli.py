@@ -154,15 +154,18 @@ def export(run_folder: Path, split: str, file_format: str | None, out: Path, cle
 @click.argument("target", required=False, default=None,
                 type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on. Anything but a loopback address exposes the runs "
-              "and the edit log to the network, without authentication.")
+              help="Address to listen on. On anything but a loopback address every request must "
+              "carry the access token (see --token).")
 @click.option("--port", type=click.IntRange(0, 65535), default=None,
               help="Port to listen on (0: any free port). Default: 8765, or a free port if busy.")
 @click.option("--open", "open_browser", is_flag=True, help="Open the console in a web browser.")
 @click.option("--user", default=None,
               help="Name recorded as the author of edits (default: the OS user name).")
+@click.option("--token", default=None,
+              help="Access token required on a non-loopback --host (default: a random one, "
+              "printed in the URL).")
 def console(target: Path | None, host: str, port: int | None, open_browser: bool,
-            user: str | None) -> None:
+            user: str | None, token: str | None) -> None:
     """Serve the web console for a run folder or a runs root (default: $DATAERRORS_ROOT or
     ./dataerrors-runs) until Ctrl+C."""
     from .store.layout import default_root
@@ -173,11 +176,11 @@ def console(target: Path | None, host: str, port: int | None, open_browser: bool
             f"{folder} is not a folder; pass a run folder or a runs root, for example "
             "`dataerrors console dataerrors-runs/mnist/mnist-cnn`."
         )
-    _serve_console(folder, host, port, user, open_browser)
+    _serve_console(folder, host, port, user, open_browser, token)
 
 
 def _serve_console(folder: Path, host: str, port: int | None, user: str | None,
-                   open_browser: bool) -> None:
+                   open_browser: bool, token: str | None = None) -> None:
     import importlib.util
 
     from .console.server import serve
@@ -196,7 +199,7 @@ def _serve_console(folder: Path, host: str, port: int | None, user: str | None,
 
             webbrowser.open(url)
 
-    _call(lambda: serve(folder, host=host, port=port, user=user, on_start=announce))
+    _call(lambda: serve(folder, host=host, port=port, user=user, on_start=announce, token=token))
 
 
 def _text_demo(out: Path, epochs: int, n_train: int | None, n_test: int | None, top: int) -> Path:

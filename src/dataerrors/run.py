@@ -407,8 +407,12 @@ class Run(EditMethods, LoggingContextMixin):
         port: int | None = None,
         user: str | None = None,
         open_browser: bool = False,
+        token: str | None = None,
     ) -> str:
         """Serve the web console for this run in a background thread and return its URL.
+
+        On a non-loopback ``host`` every request must carry an access token (``token``, or a
+        random one); the returned URL contains it.
 
         Calling it again returns the URL of the server already running. ``port`` defaults to a
         free port; ``user`` is the author recorded with edits (default: the OS user name).
@@ -418,7 +422,8 @@ class Run(EditMethods, LoggingContextMixin):
 
         with self._lock:
             if self._console is None:
-                self._console = start_in_thread(self.folder, host=host, port=port, user=user)
+                self._console = start_in_thread(self.folder, host=host, port=port, user=user,
+                                                token=token)
             url = self._console.url
         if open_browser:
             import webbrowser

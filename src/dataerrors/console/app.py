@@ -11,6 +11,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from ..edits import default_author
 from ..errors import InvalidInputError
+from .access import TokenMiddleware
 from .catalog import RunCatalog
 from .errors import install_error_handlers, not_found
 from .routes import edits, exports, map, media, metrics, runs, samples
@@ -21,7 +22,10 @@ ROUTERS = (runs.router, samples.router, media.router, map.router, metrics.router
 
 
 def create_app(
-    target: str | Path, user: str | None = None, allowed_hosts: list[str] | None = None
+    target: str | Path,
+    user: str | None = None,
+    allowed_hosts: list[str] | None = None,
+    token: str | None = None,
 ) -> FastAPI:
     """Return the console application serving the run folder or runs root ``target``.
 
@@ -34,6 +38,9 @@ def create_app(
     allowed_hosts : list of str, optional
         Host names the server answers to (others get 400), which stops DNS-rebinding pages
         from reading a console on 127.0.0.1. Default: any host.
+    token : str, optional
+        Access token that every request must carry (see :mod:`dataerrors.console.access`).
+        Default: none, for a console bound to a loopback address.
     """
     folder = Path(target)
     if not folder.is_dir():
@@ -59,6 +66,11 @@ def create_app(
     app.add_api_route("/", _index, include_in_schema=False)
     if allowed_hosts is not None:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
+    if token is not None:
+        if not isinstance(token, str) or len(token) < 16:
+            raise InvalidInputError("token is too short; use at least 16 characters, or none "
+                                    "to have one generated.")
+        app.add_middleware(TokenMiddleware, token=token)
     return app
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import socket
 import threading
@@ -12,6 +11,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import InvalidInputError
+from .access import TOKEN_PARAMETER, is_loopback, new_token
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ START_TIMEOUT = 30.0
 
 @dataclass
 class ConsoleServer:
-    """A console server running in a background thread."""
+    """A console server running in a background thread. ``url`` includes the access token."""
 
     url: str
     _server: object
@@ -62,30 +62,34 @@ def bind_socket(host: str, port: int | None) -> socket.socket:
     )
 
 
-def url_of(sock: socket.socket) -> str:
+def url_of(sock: socket.socket, token: str | None = None) -> str:
     host, port = sock.getsockname()[:2]
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     if ":" in shown:
         shown = f"[{shown}]"
-    return f"http://{shown}:{port}/"
+    query = f"?{TOKEN_PARAMETER}={token}" if token else ""
+    return f"http://{shown}:{port}/{query}"
+
+
+def access_token(host: str, token: str | None) -> str | None:
+    """Return the token the console requires: none on loopback, else ``token`` or a new one."""
+    if is_loopback(host):
+        return token
+    return token if token is not None else new_token()
 
 
 def allowed_hosts(host: str) -> list[str]:
     """Return the Host header values to accept: loopback names on loopback, anything otherwise."""
-    try:
-        is_loopback = ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        is_loopback = host == "localhost"
-    return ["127.0.0.1", "localhost", "::1", "[::1]"] if is_loopback else ["*"]
+    return ["127.0.0.1", "localhost", "::1", "[::1]"] if is_loopback(host) else ["*"]
 
 
-def build_server(target: str | Path, host: str, user: str | None, sock: socket.socket):  # type: ignore[no-untyped-def]
+def build_server(target: str | Path, host: str, user: str | None, token: str | None):  # type: ignore[no-untyped-def]
     """Return a uvicorn Server for the console app (not started)."""
     import uvicorn
 
     from .app import create_app
 
-    app = create_app(target, user=user, allowed_hosts=allowed_hosts(host))
+    app = create_app(target, user=user, allowed_hosts=allowed_hosts(host), token=token)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
     return uvicorn.Server(config)
 
@@ -96,23 +100,34 @@ def serve(
     port: int | None = None,
     user: str | None = None,
     on_start: Callable[[str], None] | None = None,
+    token: str | None = None,
 ) -> None:
-    """Serve the console in this thread until interrupted; ``on_start(url)`` runs once bound."""
+    """Serve the console in this thread until interrupted; ``on_start(url)`` runs once bound.
+
+    Bound to anything but a loopback address, the console requires an access token: ``token``,
+    or a new random one, which the URL passed to ``on_start`` carries.
+    """
+    token = access_token(host, token)
     sock = bind_socket(host, port)
-    server = build_server(target, host, user, sock)
+    server = build_server(target, host, user, token)
     if on_start is not None:
-        on_start(url_of(sock))
+        on_start(url_of(sock, token))
     logger.info("console serving %s at %s", target, url_of(sock))
     server.run(sockets=[sock])
     logger.info("console stopped")
 
 
 def start_in_thread(
-    target: str | Path, host: str = DEFAULT_HOST, port: int | None = None, user: str | None = None
+    target: str | Path, host: str = DEFAULT_HOST, port: int | None = None, user: str | None = None,
+    token: str | None = None,
 ) -> ConsoleServer:
-    """Start the console in a daemon thread and return once it accepts connections."""
+    """Start the console in a daemon thread and return once it accepts connections.
+
+    The returned URL carries the access token when the host is not a loopback address.
+    """
+    token = access_token(host, token)
     sock = bind_socket(host, port)
-    server = build_server(target, host, user, sock)
+    server = build_server(target, host, user, token)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True,
                               name="dataerrors-console")
     thread.start()
@@ -122,6 +137,5 @@ def start_in_thread(
     if not server.started:
         server.should_exit = True
         raise RuntimeError(f"the console did not start within {START_TIMEOUT:.0f} s; see the log.")
-    url = url_of(sock)
-    logger.info("console serving %s at %s", target, url)
-    return ConsoleServer(url, server, thread)
+    logger.info("console serving %s at %s", target, url_of(sock))
+    return ConsoleServer(url_of(sock, token), server, thread)
