@@ -215,3 +215,26 @@ def test_batches_are_numbered_in_order(run: dataerrors.Run) -> None:
     numbers = [log.append([Edit("training", int(i), "remove")]) for i in np.arange(3)]
     assert numbers == [1, 2, 3]
     assert [batch["batch"] for batch in log.batches()] == [3, 2, 1]
+
+
+def test_undo_batch_out_of_range(tmp_path) -> None:
+    from dataerrors.edits import EditLog
+    from dataerrors.errors import InvalidInputError
+    from tests.console_support import make_synthetic_run
+
+    run = make_synthetic_run(tmp_path / "runs", n_train=10, n_test=5)
+    for batch in (0, -3, 2**63):
+        with pytest.raises(InvalidInputError, match=f"batch={batch} is not in the edit log"):
+            EditLog(run).undo(batch)
+
+
+def test_failed_undo_leaves_readable_log(tmp_path) -> None:
+    from dataerrors.edits import EditLog
+    from dataerrors.errors import InvalidInputError
+    from tests.console_support import make_synthetic_run
+
+    run = make_synthetic_run(tmp_path / "runs", n_train=10, n_test=5)
+    with pytest.raises(InvalidInputError, match="batch=5 is not in the edit log"):
+        EditLog(run).undo(5)
+    assert len(EditLog(run).current("training")) == 0
+    assert run.samples("training", apply_edits=True)["is_removed"].sum() == 0

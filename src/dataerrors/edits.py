@@ -88,6 +88,10 @@ def default_author() -> str:
         return "unknown"
 
 
+#: Largest batch number SQLite can store (a signed 64-bit integer).
+_MAX_BATCH = 2**63 - 1
+
+
 class EditLog:
     """The edit log of one run. Opening one creates ``edits.sqlite`` on the first write only.
 
@@ -134,6 +138,11 @@ class EditLog:
         author = _check_author(author)
         if isinstance(batch, bool) or not isinstance(batch, (int, np.integer)):
             raise InvalidInputError(f"batch={batch!r} is not an int; pass a batch number.")
+        if not 1 <= batch <= _MAX_BATCH:
+            raise InvalidInputError(
+                f"batch={batch} is not in the edit log (batch numbers start at 1); list batches "
+                "with run.edits()."
+            )
         with self._transaction() as connection:
             found = connection.execute(
                 "SELECT undoes FROM batches WHERE batch = ?", (int(batch),)
@@ -344,6 +353,9 @@ class EditLog:
         connection = sqlite3.connect(self._path, timeout=BUSY_TIMEOUT_MS / 1000,
                                      isolation_level=None)
         connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        # The schema is created in a transaction of its own: created inside a write that then
+        # rolls back (an invalid undo, say), it would vanish and leave a file without tables.
+        connection.executescript(_SCHEMA)
         return connection
 
     @contextmanager
@@ -353,9 +365,6 @@ class EditLog:
             connection.execute("PRAGMA journal_mode = WAL")
             connection.execute("BEGIN IMMEDIATE")
             try:
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        connection.execute(statement)
                 yield connection
             except BaseException:
                 connection.execute("ROLLBACK")
