@@ -138,3 +138,38 @@ def test_split_with_one_class(root: Path) -> None:
     summary = run.summary()["splits"]["training"]
     assert summary["underperforming_classes"] == []
     assert summary["classes"][1]["support"] == 0
+
+
+def test_readers_during_reanalysis_see_whole_tables(root: Path) -> None:
+    import threading
+
+    run = dataerrors.init("p", "busy", CLASS_NAMES, root=root)
+    run.log_samples("training", np.arange(2000), np.arange(2000) % 4)
+    rng = np.random.default_rng(0)
+    for epoch in range(3):
+        run.log_outputs("training", epoch, np.arange(2000),
+                        logits=synthetic_logits(np.arange(2000) % 4, rng))
+    run.finish(progress=False)
+    reader = dataerrors.open_run(run.folder)
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def reanalyze() -> None:
+        try:
+            while not stop.is_set():
+                run.analyze()
+        except BaseException as error:  # reported by the assertion below
+            errors.append(error)
+
+    writer = threading.Thread(target=reanalyze)
+    writer.start()
+    try:
+        for _ in range(30):
+            frame = reader.samples("training")
+            assert len(frame) == 2000
+            assert frame["dep"].notna().all()
+            assert reader.summary()["splits"]["training"]["n_samples"] == 2000
+    finally:
+        stop.set()
+        writer.join()
+    assert errors == []
