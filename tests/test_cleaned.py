@@ -47,7 +47,7 @@ def test_export_writes_each_format(run: dataerrors.Run, tmp_path: Path, suffix: 
 
 
 def test_export_rejects_unknown_format(run: dataerrors.Run, tmp_path: Path) -> None:
-    with pytest.raises(InvalidInputError, match="use a .csv or .parquet suffix"):
+    with pytest.raises(InvalidInputError, match="cannot tell the file format"):
         export_cleaned_labels(run, "training", tmp_path / "labels.txt")
 
 

@@ -13,6 +13,7 @@ from .errors import DataErrorsError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="dataerrors")
 @click.option("-v", "--verbose", is_flag=True, help="Log diagnostics to stderr.")
 def main(verbose: bool) -> None:
     """Find the data errors of a classification dataset from a logged training run."""
@@ -140,8 +141,15 @@ def export(run_folder: Path, split: str, file_format: str | None, out: Path, cle
     if file_format == "label-studio" or (file_format is None and out.suffix.lower() == ".json"):
         path = _call(lambda: export_label_studio(run, split, out, samples=sample_set,
                                                  images=images, document_root=document_root))
-        click.echo(f"Wrote {path} and its labeling config "
+        import json
+
+        n_tasks = len(json.loads(path.read_text(encoding="utf-8")))
+        click.echo(f"Wrote {n_tasks} task(s) to {path} and its labeling config "
                    f"{path.with_name(path.stem + '.label_config.xml')}")
+        if n_tasks == 0:
+            click.echo(f"No sample matched --samples {sample_set}: mark samples for labeling in "
+                       "the console first, or pass --samples flagged (likely mislabeled) or "
+                       "--samples all.", err=True)
         return
     if cleaned:
         path = _call(lambda: export_cleaned_labels(run, split, out, file_format, include_removed))

@@ -392,6 +392,11 @@ class Run(EditMethods, LoggingContextMixin):
         from .store.queries import sample_rows
 
         split = check_split(split)
+        if split not in self.splits:
+            raise InvalidInputError(
+                f"split={split!r} has no logged samples in run {self.project}/{self.name}; its "
+                f"splits are {self.splits}."
+            )
         frame = sample_rows(self._layout, split, self.class_names, include_images=include_images)
         if check_apply_edits(apply_edits):
             frame = EditLog(self).apply(frame, split)

@@ -33,8 +33,9 @@ def resolve_format(out: Path, file_format: str | None) -> str:
     chosen = file_format or FORMATS.get(out.suffix.lower())
     if chosen not in FORMATS.values():
         raise InvalidInputError(
-            f"format={file_format!r} with out={str(out)!r} is ambiguous or invalid; use a .csv or "
-            ".parquet suffix, or pass format 'csv' or 'parquet'."
+            f"cannot tell the file format of {str(out)!r} (format={file_format!r}); use a .csv, "
+            ".parquet or .json (Label Studio) suffix, or pass --format csv, parquet or "
+            "label-studio."
         )
     return str(chosen)
 
