@@ -95,7 +95,7 @@ def test_distances_in_range_and_sorted():
 
 
 def test_plan_exact_for_small_data():
-    plan = plan_index(1000, 64)
+    plan = plan_index(1000, 2048)
     assert plan.is_exact
     assert plan.n_components is None
     assert not plan.needs_training
@@ -107,7 +107,9 @@ def test_plan_ivf_for_large_data():
     assert plan.n_lists & (plan.n_lists - 1) == 0
     assert 1 <= plan.n_probe <= plan.n_lists
     assert plan.n_components == 128
+    assert plan.refine_factor > 0
     assert plan.n_training_rows >= plan.n_lists
+    assert plan_index(1_000_000, 64).n_components is None
 
 
 def test_ivf_index_close_to_exact():
@@ -129,16 +131,33 @@ def test_ivf_index_deterministic_with_seed():
     np.testing.assert_array_equal(first.distances, second.distances)
 
 
-def test_pca_reduction_keeps_neighbors_of_low_rank_data():
+def reduced_plan(refine_factor: int):
+    # Probing every list makes the IVF search exhaustive, so only the PCA changes the result.
+    return plan_index(3000, 300, exact_max_samples=100, reduced_dims=14, n_probe=10**6,
+                      refine_factor=refine_factor)
+
+
+def test_pca_distances_are_lower_bounds():
     train = clustered(3000, 300, seed=7)
     queries = clustered(200, 300, seed=8)
-    plan = plan_index(3000, 300, reduce_above_dims=256, reduced_dims=64)
-    assert plan.n_components == 64
+    plan = reduced_plan(refine_factor=0)
+    assert plan.n_components == 14
     reduced = search_neighbors(build_index(train, plan), queries, k=10)
-    full = search_neighbors(build_index(train, plan_index(3000, 300, reduce_above_dims=300)), queries, k=10)
-    assert recall(reduced.rows, full.rows) > 0.95
-    # A projection never lengthens a difference vector, so reduced distances are lower bounds.
+    full = search_neighbors(build_index(train), queries, k=10)
+    # A projection never lengthens a difference vector.
     assert (reduced.distances[:, 0] <= full.distances[:, 0] + 1e-4).all()
+
+
+def test_pca_with_reranking_matches_full_width():
+    train = clustered(3000, 300, seed=7)
+    queries = clustered(200, 300, seed=8)
+    reranked = search_neighbors(build_index(train, reduced_plan(refine_factor=4)), queries, k=10)
+    full = search_neighbors(build_index(train), queries, k=10)
+    without = search_neighbors(build_index(train, reduced_plan(refine_factor=0)), queries, k=10)
+    assert recall(reranked.rows, full.rows) > 0.9
+    assert recall(reranked.rows, full.rows) > recall(without.rows, full.rows) + 0.2
+    relative_error = np.abs(reranked.distances[:, 0] / full.distances[:, 0] - 1)
+    assert np.median(relative_error) < 0.01
 
 
 def test_index_built_in_chunks_matches_one_call():

@@ -89,6 +89,25 @@ def output_tables(
     return scores_part, pa.table(vectors)
 
 
+def neighbors_table(ids: np.ndarray, neighbor_ids: np.ndarray, distances: np.ndarray) -> pa.Table:
+    """Build a split's neighbours table: id, neighbor_ids and neighbor_distances, nearest first.
+
+    ``neighbor_ids`` (n, k) holds training sample ids and ``distances`` (n, k) float cosine
+    distances, NaN where a neighbour is missing; a missing neighbour's id is stored as null.
+    """
+    k = neighbor_ids.shape[1]
+    missing = np.isnan(distances).reshape(-1)
+    flat_ids = pa.array(neighbor_ids.reshape(-1), type=ids_array(neighbor_ids.reshape(-1)).type,
+                        mask=missing)
+    return pa.table(
+        {
+            "id": ids_array(ids),
+            "neighbor_ids": pa.FixedSizeListArray.from_arrays(flat_ids, k),
+            "neighbor_distances": _fixed_lists(distances.astype(np.float32), k),
+        }
+    )
+
+
 def fixed_list_to_numpy(column: pa.ChunkedArray | pa.Array, dtype: type = np.float32) -> np.ndarray:
     """Return a fixed-size-list column as a 2-D numpy array."""
     if isinstance(column, pa.ChunkedArray):
