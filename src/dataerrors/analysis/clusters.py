@@ -108,7 +108,7 @@ def summarize_clusters(
     Returns
     -------
     list of dict
-        One entry per cluster, highest mean DEP first: ``cluster``, ``size``, ``mean_dep`` (None
+        One entry per cluster, highest mean DEP first (largest first where DEP is missing): ``cluster``, ``size``, ``mean_dep`` (None
         without scored samples), ``error_rate`` (share of labelled samples predicted as another
         class), ``n_likely_mislabeled``, ``main_classes`` (up to three ``{"label", "count",
         "share"}``, by given label, or by predicted class where unlabelled) and
@@ -125,7 +125,8 @@ def summarize_clusters(
     for cluster in np.unique(clusters[clusters != NOISE]):
         members = np.flatnonzero(clusters == cluster)
         entries.append(_describe(int(cluster), members, labels, predicted, dep, flagged))
-    entries.sort(key=lambda entry: -1.0 if entry["mean_dep"] is None else entry["mean_dep"], reverse=True)
+    entries.sort(key=lambda entry: (entry["mean_dep"] is not None, entry["mean_dep"] or 0.0, entry["size"]),
+                 reverse=True)
     return entries
 
 
