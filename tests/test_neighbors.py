@@ -218,7 +218,7 @@ def test_plan_index_rejects_bad_arguments(arguments, message):
 
 def test_search_rejects_other_width():
     index = build_index(np.eye(4, dtype=np.float32))
-    with pytest.raises(InvalidInputError, match="width 3 but the index holds width 4"):
+    with pytest.raises(InvalidInputError, match="width 3 but the index contains width 4"):
         search_neighbors(index, np.ones((2, 3)), k=1)
 
 

@@ -85,3 +85,22 @@ def test_small_run_neighbors_hand_checkable(run: dataerrors.Run):
     similar = run.similar("test", 100)
     assert (similar["label"] == 1).all()
     assert similar["distance"].max() < 1e-3
+
+
+def test_missing_faiss_skips_with_warning(run: dataerrors.Run, monkeypatch: pytest.MonkeyPatch):
+    import importlib.util
+
+    from dataerrors.errors import MissingDependencyWarning
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *args: None if name == "faiss" else real_find_spec(name, *args))
+    rng = np.random.default_rng(0)
+    run.log_outputs("training", 0, np.arange(40), probs=rng.dirichlet(np.ones(4), 40),
+                    embeddings=rng.normal(size=(40, 8)))
+    with pytest.warns(MissingDependencyWarning, match="faiss not installed, so the neighbour search step"):
+        run.finish(progress=False)
+    summary = run.summary()
+    assert summary["neighbors"] == {"status": "skipped", "reason": "faiss is not installed"}
+    assert summary["coverage"]["reason"] == "faiss is not installed"
+    assert run.samples("training")["neighbor_disagreement"].isna().all()

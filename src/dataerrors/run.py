@@ -414,7 +414,7 @@ class Run:
         if (id_type == "int" and not is_int) or (id_type == "str" and not isinstance(id, str)):
             raise InvalidInputError(
                 f"id={id!r} has type {type(id).__name__}, but split {split!r} was logged with "
-                f"{id_type} ids; pass an {id_type} id."
+                f"{id_type} ids; pass an id of type {id_type}."
             )
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= N_NEIGHBORS:
             raise InvalidInputError(

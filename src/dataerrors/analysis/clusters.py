@@ -58,7 +58,7 @@ def fit_clusters(coordinates: FloatArray, min_cluster_size: int | None = None) -
             f"min_cluster_size={min_cluster_size!r} is invalid; expected an integer >= 2."
         )
     if n_samples < 2 * min_cluster_size:
-        # Too few samples for two clusters: everything is one group or noise, so say noise.
+        # Too few samples to find two clusters, so every sample is labelled noise.
         return None, np.full(n_samples, NOISE, dtype=np.int32)
     model = hdbscan.HDBSCAN(
         min_cluster_size=int(min_cluster_size),

@@ -316,8 +316,8 @@ def search_neighbors(
         Neighbours per row.
     self_positions : (n_rows,) int, optional
         For queries that are themselves in the index (the training split), each row's own
-        position; the row is then left out of its own neighbours (leave-one-out), as a held-out
-        sample would see the index. -1 marks a row that is not in the index.
+        position. Each row is then left out of its own neighbours, so it sees the index as a
+        held-out sample would. -1 marks a row that is not in the index.
     chunk_rows : int
         Rows searched per FAISS call.
 
@@ -410,8 +410,8 @@ def sample_rows(n_samples: int, n_rows: int, seed: int) -> np.ndarray:
 def _drop_self(
     distances: np.ndarray, positions: np.ndarray, own: np.ndarray, k: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    # A stable sort on "is the query itself" moves its own entry last and keeps the order of the
-    # others; a query without its own entry among the k + 1 loses its farthest neighbour instead.
+    # A stable sort on "is the query itself" moves its own entry last and keeps the others in
+    # order. A query without its own entry among the k + 1 loses its farthest neighbour instead.
     is_self = (positions == own[:, None]) & (own[:, None] >= 0)
     order = np.argsort(is_self, axis=1, kind="stable")[:, :k]
     return np.take_along_axis(distances, order, axis=1), np.take_along_axis(positions, order, axis=1)
@@ -421,7 +421,7 @@ def _prepare(embeddings: FloatArray, n_dims: int, argument: str) -> np.ndarray:
     array = _check_matrix(embeddings, argument)
     if array.shape[1] != n_dims:
         raise InvalidInputError(
-            f"{argument} has width {array.shape[1]} but the index holds width {n_dims}; search "
+            f"{argument} has width {array.shape[1]} but the index contains width {n_dims}; search "
             "with embeddings of the same layer as the training embeddings."
         )
     array = np.array(array, dtype=np.float32, order="C", copy=True)

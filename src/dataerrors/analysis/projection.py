@@ -82,7 +82,7 @@ def fit_map(
     Returns
     -------
     EmbeddingMap
-        ``coordinates`` holds the position of each fitted sample.
+        ``coordinates`` contains the position of each fitted sample.
 
     Notes
     -----
