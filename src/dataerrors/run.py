@@ -382,6 +382,10 @@ class Run(EditMethods, LoggingContextMixin):
         Columns include ``id``, ``label``, ``label_name``, ``predicted``, ``suggested_label``,
         ``dep`` (in [0, 1], higher = more likely a data error), ``aum``, ``confidence``,
         ``variability``, ``correctness``, ``is_likely_mislabeled``, ``input`` and metadata columns.
+        With logged embeddings also ``neighbor_disagreement`` (share of the 10 nearest training
+        samples with another label, in [0, 1]), ``coverage_distance`` (cosine distance to the
+        10th nearest training sample, in [0, 2]), ``is_out_of_coverage`` (validation, test and
+        inference splits), map coordinates ``x``, ``y`` and ``cluster`` (-1 = noise).
         Rows are in the order samples were logged; sort with ``.sort_values("dep", ascending=False)``.
 
         With ``apply_edits=True`` the edit log is applied: ``edited_label`` (the label after
@@ -401,6 +405,55 @@ class Run(EditMethods, LoggingContextMixin):
         if check_apply_edits(apply_edits):
             frame = EditLog(self).apply(frame, split)
         return SampleFrame(frame)
+
+    def similar(self, split: str, id: int | str, k: int = 10) -> pd.DataFrame:  # noqa: A002
+        """Return the ``k`` training samples nearest to one sample in embedding space.
+
+        Parameters
+        ----------
+        split : {"training", "validation", "test", "inference"}
+            Split of the sample. A training sample is never its own neighbour.
+        id : int or str
+            The sample's id, as logged.
+        k : int, 1 <= k <= 10
+            Number of neighbours; the analysis keeps the 10 nearest.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``id``, ``label``, ``label_name``, ``distance`` (cosine distance in [0, 2],
+            lower = more similar) and ``dep`` of each training neighbour, nearest first. Empty
+            when the sample had no logged embedding.
+
+        Raises
+        ------
+        InvalidInputError
+            For an unknown split, an id of the wrong type or not logged, or ``k`` out of range.
+        RunNotFoundError
+            When the run was not analyzed with training embeddings.
+        """
+        from .pipeline.neighbors_step import N_NEIGHBORS
+        from .store.queries import similar_samples
+
+        split = check_split(split)
+        if split not in self.splits:
+            raise InvalidInputError(
+                f"split={split!r} has no logged samples in this run; use one of {self.splits}."
+            )
+        id_type = manifest_store.read_manifest(self._layout)["splits"][split].get("id_type", "int")
+        is_int = isinstance(id, (int, np.integer)) and not isinstance(id, bool)
+        if (id_type == "int" and not is_int) or (id_type == "str" and not isinstance(id, str)):
+            raise InvalidInputError(
+                f"id={id!r} has type {type(id).__name__}, but split {split!r} was logged with "
+                f"{id_type} ids; pass an id of type {id_type}."
+            )
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= N_NEIGHBORS:
+            raise InvalidInputError(
+                f"k={k!r} is invalid; expected an integer from 1 to {N_NEIGHBORS} (the analysis "
+                f"keeps the {N_NEIGHBORS} nearest training samples)."
+            )
+        sample_id = int(id) if is_int else id
+        return similar_samples(self._layout, split, sample_id, int(k), self.class_names)
 
     def summary(self) -> dict[str, Any]:
         """Return the dataset-level insights written by the last analysis, as a dict."""

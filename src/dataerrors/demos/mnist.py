@@ -16,7 +16,13 @@ from typing import Callable
 import numpy as np
 
 from ..run import Run, init
-from .mnist_data import CLASS_NAMES, CONFIRMED_TEST_ERRORS, load_mnist
+from .mnist_data import (
+    CLASS_NAMES,
+    CONFIRMED_TEST_ERRORS,
+    FASHION_CLASS_NAMES,
+    load_fashion_mnist,
+    load_mnist,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +48,8 @@ def run_mnist_demo(
     run_name: str = "mnist-cnn",
     report: Callable[[str], None] = logger.info,
     progress: bool = True,
+    fashion_inference: bool = False,
+    final_training_pass: bool | None = None,
 ) -> DemoResult:
     """Train a small CNN on MNIST while logging to a dataerrors run, then analyze it.
 
@@ -53,6 +61,17 @@ def run_mnist_demo(
         Training epochs; the test split is evaluated after each.
     n_train, n_test : int, optional
         Use only the first n images of each file (for quick tests). Default: all 60000 / 10000.
+    fashion_inference : bool, default False
+        After training, also log the Fashion-MNIST test images (the first ``n_test``) as the
+        "inference" split with the trained model's outputs and embeddings. They lie outside the
+        coverage of a digit classifier, so the analysis should flag most of them as out of coverage.
+        Needs the Debian package ``dataset-fashion-mnist``.
+    final_training_pass : bool, optional
+        Log the last epoch's training outputs from an evaluation pass after that epoch's updates,
+        instead of from the training steps, so the training embeddings come from the same model
+        as the test and inference ones. Out-of-coverage thresholds calibrated on training
+        embeddings then flag close to the intended 5% of in-distribution test samples. Default:
+        the value of ``fashion_inference``.
     """
     import torch
     from torch import nn
@@ -67,6 +86,9 @@ def run_mnist_demo(
     test_images, test_labels = load_mnist("t10k")
     train_images, train_labels = train_images[:n_train], train_labels[:n_train]
     test_images, test_labels = test_images[:n_test], test_labels[:n_test]
+    if fashion_inference:
+        fashion_images, fashion_classes = load_fashion_mnist("t10k")
+        fashion_images, fashion_classes = fashion_images[:n_test], fashion_classes[:n_test]
 
     run = init("mnist", run_name, CLASS_NAMES, root=root, mode="overwrite")
     report(f"Logging {len(train_labels)} training and {len(test_labels)} test images to {run.folder}")
@@ -81,6 +103,8 @@ def run_mnist_demo(
     train_loader = DataLoader(IndexedDataset(tensors(train_images, train_labels)),
                               batch_size=batch_size, shuffle=True, generator=generator)
     test_loader = DataLoader(IndexedDataset(tensors(test_images, test_labels)), batch_size=1024)
+    if final_training_pass is None:
+        final_training_pass = fashion_inference
 
     model = small_cnn()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
@@ -89,14 +113,19 @@ def run_mnist_demo(
     with EmbeddingCapture(model) as capture:
         for epoch in range(epochs):
             model.train()
+            log_during_training = not (final_training_pass and epoch == epochs - 1)
             for images, labels, ids in _progress(train_loader, f"epoch {epoch + 1}/{epochs} train", progress):
                 logits = model(images)
                 loss = loss_function(logits, labels)
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
-                run.log_outputs("training", epoch, ids, logits=logits, embeddings=capture.embeddings)
+                if log_during_training:
+                    run.log_outputs("training", epoch, ids, logits=logits, embeddings=capture.embeddings)
             model.eval()
+            if not log_during_training:
+                _log_evaluation(run, "training", epoch, model, capture,
+                                tensors(train_images, train_labels))
             correct = 0
             with torch.no_grad():
                 for images, labels, ids in test_loader:
@@ -105,6 +134,14 @@ def run_mnist_demo(
                     run.log_outputs("test", epoch, ids, logits=logits, embeddings=capture.embeddings)
             test_accuracy = correct / len(test_labels)
             report(f"epoch {epoch + 1}/{epochs}: test accuracy {test_accuracy:.4f}")
+        if fashion_inference:
+            report(f"Logging {len(fashion_classes)} Fashion-MNIST images as the inference split")
+            fashion_names = np.array(FASHION_CLASS_NAMES)[fashion_classes]
+            run.log_samples("inference", np.arange(len(fashion_classes)), inputs=fashion_images,
+                            metadata={"source": np.full(len(fashion_classes), "fashion-mnist"),
+                                      "fashion_class": fashion_names})
+            _log_evaluation(run, "inference", epochs - 1, model, capture,
+                            tensors(fashion_images, fashion_classes))
 
     run.finish(progress=progress)
     test = run.samples("test").sort_values("dep", ascending=False, kind="stable")
@@ -112,6 +149,21 @@ def run_mnist_demo(
     confirmed = [index for index in CONFIRMED_TEST_ERRORS if index < len(test_labels)]
     found = sum(index in top_100 for index in confirmed)
     return DemoResult(run, found, len(confirmed), test_accuracy, time.perf_counter() - started)
+
+
+def _log_evaluation(run: Run, split: str, epoch: int, model: "torch.nn.Module",  # noqa: F821
+                    capture: object, dataset: object) -> None:
+    """Log the outputs and embeddings of ``model`` in evaluation mode on a whole dataset."""
+    import torch
+    from torch.utils.data import DataLoader
+
+    from ..integrations.torch import IndexedDataset
+
+    loader = DataLoader(IndexedDataset(dataset), batch_size=1024)
+    with torch.no_grad():
+        for images, _, ids in loader:
+            logits = model(images)
+            run.log_outputs(split, epoch, ids, logits=logits, embeddings=capture.embeddings)  # type: ignore[attr-defined]
 
 
 def small_cnn() -> "torch.nn.Module":  # noqa: F821

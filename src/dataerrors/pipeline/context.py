@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -12,6 +12,9 @@ from .._index import SampleIndex
 from .._progress import Reporter
 from ..store.layout import RunLayout
 
+if TYPE_CHECKING:
+    from ..analysis.neighbors import NeighborIndex, Neighbors
+
 
 @dataclass
 class SplitAnalysis:
@@ -19,6 +22,9 @@ class SplitAnalysis:
 
     ``columns`` become ``analysis/<split>.parquet`` in insertion order, one row per sample in the
     order samples were logged; ``summary`` becomes the split's entry of ``summary.json``.
+    ``neighbors``, set by the neighbours step when training embeddings were logged, holds each
+    sample's nearest training samples as rows of the training split (leaving a training sample
+    out of its own neighbours), so ``training.labels[neighbors.rows]`` are their given labels.
     """
 
     split: str
@@ -29,10 +35,23 @@ class SplitAnalysis:
     epochs: list[int]
     columns: dict[str, np.ndarray | pa.Array] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)
+    neighbors: "Neighbors | None" = None
 
     @property
     def n_samples(self) -> int:
         return int(self.ids.shape[0])
+
+
+@dataclass
+class TrainingIndex:
+    """The run's neighbour index over training embeddings, built once and shared by every step.
+
+    ``rows`` (n_indexed,) maps each index position to its row in the training split.
+    """
+
+    index: "NeighborIndex"
+    rows: np.ndarray
+    epoch: int
 
 
 @dataclass
@@ -44,6 +63,7 @@ class AnalysisContext:
     splits: dict[str, SplitAnalysis]
     reporter: Reporter
     summary: dict[str, Any] = field(default_factory=dict)
+    training_index: TrainingIndex | None = None
 
     @property
     def n_classes(self) -> int:

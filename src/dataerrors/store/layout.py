@@ -8,6 +8,7 @@
       outputs/<split>/epoch=<e>/part-NNNNN.parquet   per-epoch scores (id, p_given, margin, ...)
       outputs/<split>/epoch=<e>/vectors-NNNNN.parquet  probs and embeddings (float16)
       analysis/<split>.parquet                       one row per sample, every score
+      analysis/neighbors/<split>.parquet             id, nearest training ids and distances
       analysis/summary.json                          dataset-level insights
       edits.sqlite                                   edit log
 """
@@ -64,6 +65,9 @@ class RunLayout:
 
     def analysis(self, split: str) -> Path:
         return self.analysis_folder / f"{split}.parquet"
+
+    def neighbors(self, split: str) -> Path:
+        return self.analysis_folder / "neighbors" / f"{split}.parquet"
 
     def samples_folder(self, split: str) -> Path:
         return self.folder / "samples" / split

@@ -40,6 +40,12 @@ def vectors_schema(layout: RunLayout, split: str, epoch: int) -> pa.Schema | Non
     return pq.read_schema(parts[0]) if parts else None
 
 
+def count_vectors(layout: RunLayout, split: str, epoch: int) -> int:
+    """Return the number of rows in the vector parts of one epoch, from the Parquet footers."""
+    parts = list_parts(layout.epoch_folder(split, epoch), VECTORS_PREFIX)
+    return sum(pq.ParquetFile(path).metadata.num_rows for path in parts)
+
+
 def iter_vectors(
     layout: RunLayout,
     split: str,
@@ -75,6 +81,37 @@ def write_analysis(layout: RunLayout, split: str, table: pa.Table) -> Path:
     return final
 
 
+def write_neighbors(layout: RunLayout, split: str, table: pa.Table) -> Path:
+    """Replace the neighbours table of ``split`` (see :func:`tables.neighbors_table`) in one rename."""
+    final = layout.neighbors(split)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    temporary = final.with_name(f"{TEMPORARY_MARKER}{uuid.uuid4().hex}-{final.name}")
+    write_table_atomically(table, temporary, final)
+    return final
+
+
+def remove_neighbors(layout: RunLayout, split: str) -> None:
+    """Delete the neighbours table of ``split``, if any (its embeddings are gone)."""
+    layout.neighbors(split).unlink(missing_ok=True)
+
+
+def read_neighbors(layout: RunLayout, split: str, sample_id: int | str) -> pa.Table:
+    """Return the row of the neighbours table of ``split`` with ``id == sample_id`` (0 or 1 rows).
+
+    Raises :class:`RunNotFoundError` if the split has no neighbours table.
+    """
+    path = layout.neighbors(split)
+    if not path.exists():
+        raise RunNotFoundError(
+            f"no nearest neighbours for split {split!r} in {layout.folder}: the run was not "
+            "analyzed since embeddings were logged, or no training embeddings were logged. Log "
+            "embeddings with run.log_outputs(..., embeddings=...) for the training split and run "
+            f"`dataerrors analyze {layout.folder}`."
+        )
+    dataset = ds.dataset(str(path), format="parquet")
+    return dataset.to_table(filter=ds.field("id") == sample_id)
+
+
 def read_analysis(
     layout: RunLayout, split: str, columns: Sequence[str] | None = None
 ) -> pa.Table:
@@ -85,6 +122,21 @@ def read_analysis(
             f"{layout.folder}` or run.finish() first."
         )
     return pq.read_table(path, columns=list(columns) if columns is not None else None)
+
+
+def read_analysis_rows(
+    layout: RunLayout, split: str, ids: Sequence[int] | Sequence[str], columns: Sequence[str]
+) -> pa.Table:
+    """Return the analysis rows of ``split`` whose id is in ``ids``, in file order."""
+    path = layout.analysis(split)
+    if not path.exists():
+        raise RunNotFoundError(
+            f"no analysis for split {split!r} in {layout.folder}; run `dataerrors analyze "
+            f"{layout.folder}` or run.finish() first."
+        )
+    dataset = ds.dataset(str(path), format="parquet")
+    available = [name for name in columns if name in dataset.schema.names]
+    return dataset.to_table(columns=available, filter=ds.field("id").isin(list(ids)))
 
 
 def write_summary(layout: RunLayout, summary: dict[str, Any]) -> None:

@@ -113,3 +113,31 @@ def vectors_to_numpy(column: pa.ChunkedArray | pa.Array, dtype: type = np.float3
 
 def _fixed_lists(matrix: np.ndarray, width: int) -> pa.FixedSizeListArray:
     return pa.FixedSizeListArray.from_arrays(pa.array(matrix.reshape(-1)), width)
+
+
+def neighbors_table(ids: np.ndarray, neighbor_ids: np.ndarray, distances: np.ndarray) -> pa.Table:
+    """Build a split's neighbours table: id, neighbor_ids and neighbor_distances, nearest first.
+
+    ``neighbor_ids`` (n, k) holds training sample ids and ``distances`` (n, k) float cosine
+    distances, NaN where a neighbour is missing; a missing neighbour's id is stored as null.
+    """
+    k = neighbor_ids.shape[1]
+    missing = np.isnan(distances).reshape(-1)
+    flat_ids = pa.array(neighbor_ids.reshape(-1), type=ids_array(neighbor_ids.reshape(-1)).type,
+                        mask=missing)
+    return pa.table(
+        {
+            "id": ids_array(ids),
+            "neighbor_ids": pa.FixedSizeListArray.from_arrays(flat_ids, k),
+            "neighbor_distances": _fixed_lists(distances.astype(np.float32), k),
+        }
+    )
+
+
+def fixed_list_to_numpy(column: pa.ChunkedArray | pa.Array, dtype: type = np.float32) -> np.ndarray:
+    """Return a fixed-size-list column (such as neighbor_distances) as a 2-D numpy array."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    width = column.type.list_size
+    values = column.flatten().to_numpy(zero_copy_only=False)
+    return values.reshape(-1, width).astype(dtype, copy=False)
