@@ -12,6 +12,7 @@ per step and peak memory) and cleanlab's `find_label_issues` on the same final-e
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import resource
 import subprocess
@@ -22,8 +23,13 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).parent))
-from synthetic import IMAGENET_TRAIN, IMAGENET_VALIDATION, log_imagenet_like_run  # noqa: E402
+_SPEC = importlib.util.spec_from_file_location("bench_synthetic", Path(__file__).parent / "synthetic.py")
+synthetic = importlib.util.module_from_spec(_SPEC)
+sys.modules[_SPEC.name] = synthetic  # dataclasses look their module up there
+_SPEC.loader.exec_module(synthetic)
+IMAGENET_TRAIN = synthetic.IMAGENET_TRAIN
+IMAGENET_VALIDATION = synthetic.IMAGENET_VALIDATION
+log_imagenet_like_run = synthetic.log_imagenet_like_run
 
 ANALYZE = """
 import json, resource, sys, time

@@ -23,7 +23,7 @@ CLASS_NAMES = ["cat", "dog", "bird", "fish"]
 
 def make_synthetic_run(
     root: Path, n_train: int = 120, n_test: int = 40, task: str = "image_classification",
-    seed: int = 0,
+    seed: int = 0, with_embeddings: bool = True,
 ) -> Run:
     """Log a small run through the public API (2 epochs, logits and embeddings) and analyze it.
 
@@ -48,7 +48,8 @@ def make_synthetic_run(
             logits = rng.normal(0, 0.5, (ids.shape[0], len(CLASS_NAMES)))
             logits[np.arange(ids.shape[0]), true_labels] += 3.0 + epoch
             embeddings = rng.normal(0, 0.3, (ids.shape[0], 6)) + np.eye(len(CLASS_NAMES), 6)[true_labels] * 3
-            run.log_outputs(split, epoch, ids, logits=logits, embeddings=embeddings)
+            run.log_outputs(split, epoch, ids, logits=logits,
+                            embeddings=embeddings if with_embeddings else None)
     run.finish(progress=False)
     return run
 
@@ -112,3 +113,13 @@ def _last_embeddings(run: Run, split: str) -> np.ndarray:
     values = np.concatenate([vectors_to_numpy(batch.column("embeddings")) for batch in parts])
     order = {sample_id: position for position, sample_id in enumerate(batch_ids.tolist())}
     return values[[order[sample_id] for sample_id in ids.tolist()]]
+
+
+def drop_analysis_columns(run: Run, names: tuple[str, ...]) -> None:
+    """Rewrite a split analysis without ``names``, as an analysis made before they existed."""
+    import pyarrow.parquet as pq
+
+    for split in run.splits:
+        path = run.layout.analysis(split)
+        table = pq.read_table(path)
+        pq.write_table(table.drop_columns([name for name in names if name in table.column_names]), path)

@@ -17,7 +17,7 @@ import dataerrors
 from dataerrors.analysis.selection import points_in_polygon
 from dataerrors.console.app import create_app
 from dataerrors.errors import InvalidInputError
-from tests.console_support import make_synthetic_run
+from tests.console_support import drop_analysis_columns, make_synthetic_run
 
 RUN = "/api/runs/mnist/mnist-cnn"
 TRAINING = f"{RUN}/splits/training"
@@ -322,7 +322,8 @@ def test_clusters_with_size_and_mean_dep(client: TestClient) -> None:
 
 
 def test_run_without_map(tmp_path: Path) -> None:
-    make_synthetic_run(tmp_path, n_train=20, n_test=5)
+    run = make_synthetic_run(tmp_path, n_train=20, n_test=5, with_embeddings=False)
+    drop_analysis_columns(run, ("x", "y", "cluster", "coverage_distance", "is_out_of_coverage"))
     plain = TestClient(create_app(tmp_path))
     split = "/api/runs/project/run/splits/training"
     meta = plain.get(f"{split}/map").json()
@@ -495,3 +496,10 @@ def test_failing_similar_is_reported_not_raised(mnist_console_run: Path, monkeyp
     body = TestClient(create_app(mnist_console_run)).get(f"{TRAINING}/samples/5").json()
     assert body["similar"] is None
     assert body["similar_message"] == "no neighbour index in this run; analyze it again."
+
+
+def test_map_without_embeddings_says_why(tmp_path: Path) -> None:
+    make_synthetic_run(tmp_path, n_train=20, n_test=5, with_embeddings=False)
+    meta = TestClient(create_app(tmp_path)).get("/api/runs/project/run/splits/training/map").json()
+    assert not meta["available"]
+    assert "no training embeddings were logged" in meta["message"]

@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from tests.console_support import add_map_columns, make_synthetic_run
+from tests.console_support import add_map_columns, drop_analysis_columns, make_synthetic_run
 from dataerrors import Run
 from dataerrors.errors import InvalidInputError, RunNotFoundError
 from dataerrors.store import sample_queries
@@ -207,6 +207,7 @@ def test_ids_of_wrong_type_raise(queries: RunQueries) -> None:
 
 def test_filter_on_missing_column_raises(tmp_path: Path) -> None:
     plain = make_synthetic_run(tmp_path, n_train=20, n_test=8)
+    drop_analysis_columns(plain, ("cluster",))
     with pytest.raises(InvalidInputError, match="needs the column 'cluster'"):
         RunQueries(plain.layout).query_samples("training", SampleFilter(clusters=(1,)), SampleOrder(), 0, 10)
 

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-from synthetic import IMAGENET_TRAIN, IMAGENET_VALIDATION, log_imagenet_like_run  # noqa: E402
+from dataerrors.store.layout import list_parts
 
-from dataerrors.store.layout import list_parts  # noqa: E402
+# Loaded from its file: putting bench/ on sys.path would let bench/coverage.py shadow the
+# coverage package that numba imports.
+_SPEC = importlib.util.spec_from_file_location(
+    "bench_synthetic", Path(__file__).resolve().parents[1] / "bench" / "synthetic.py"
+)
+synthetic = importlib.util.module_from_spec(_SPEC)
+sys.modules[_SPEC.name] = synthetic  # dataclasses look their module up there
+_SPEC.loader.exec_module(synthetic)
+IMAGENET_TRAIN = synthetic.IMAGENET_TRAIN
+IMAGENET_VALIDATION = synthetic.IMAGENET_VALIDATION
+log_imagenet_like_run = synthetic.log_imagenet_like_run
 
 
 @pytest.mark.slow

@@ -24,7 +24,7 @@ from ..analysis.neighbors import (
 )
 from ..splits import TRAINING
 from ..store import reader
-from ..store.tables import neighbors_table
+from ..store.tables import neighbors_table, vector_width
 from .context import AnalysisContext, SplitAnalysis, TrainingIndex
 from .embeddings import embeddings_epoch, iter_embeddings, missing_modules
 
@@ -76,7 +76,7 @@ def _build_training_index(
     n_vectors = reader.count_vectors(context.layout, TRAINING, epoch)
     schema = reader.vectors_schema(context.layout, TRAINING, epoch)
     assert schema is not None  # embeddings_epoch found embeddings in this epoch
-    n_dims = schema.field("embeddings").type.list_size
+    n_dims = vector_width(schema.field("embeddings").type)
     plan = plan_index(n_vectors, n_dims)
     passes = 2 if plan.needs_training else 1
     description = f"training: building the neighbour index ({plan.describe()['index']})"

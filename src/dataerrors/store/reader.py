@@ -85,7 +85,7 @@ def write_neighbors(layout: RunLayout, split: str, table: pa.Table) -> Path:
     """Replace the neighbours table of ``split`` (see :func:`tables.neighbors_table`) in one rename."""
     final = layout.neighbors(split)
     final.parent.mkdir(parents=True, exist_ok=True)
-    temporary = final.with_name(f"{TEMPORARY_MARKER}{uuid.uuid4().hex}-{final.name}")
+    temporary = temporary_path(final)
     write_table_atomically(table, temporary, final)
     return final
 

@@ -141,3 +141,8 @@ def fixed_list_to_numpy(column: pa.ChunkedArray | pa.Array, dtype: type = np.flo
     width = column.type.list_size
     values = column.flatten().to_numpy(zero_copy_only=False)
     return values.reshape(-1, width).astype(dtype, copy=False)
+
+
+def vector_width(data_type: pa.DataType) -> int:
+    """Return the number of float16 values per row of a column written by :func:`vector_column`."""
+    return int(data_type.byte_width) // 2

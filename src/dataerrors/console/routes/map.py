@@ -48,6 +48,9 @@ def get_map(session: Session, split: Split) -> MapInfo:
     points = _points(session, split)
     x, y = points.columns["x"], points.columns["y"]
     finite = np.isfinite(x) & np.isfinite(y)
+    if not finite.any():
+        reason = (session.run.summary().get("map") or {}).get("reason") or "no sample has map coordinates"
+        return MapInfo(available=False, message=f"This analysis has no 2D map: {reason}.")
     return MapInfo(
         available=True,
         n_points=points.n_points,
