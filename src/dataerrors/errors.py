@@ -40,3 +40,7 @@ class RenormalizedProbabilitiesWarning(DataErrorsWarning):
 
 class DegenerateInputWarning(DataErrorsWarning):
     """A score or metric had a zero denominator or too little data and used a documented fill value."""
+
+
+class SkippedSignalWarning(DataErrorsWarning):
+    """A score was computed without one of its signals (for example neighbours), as documented."""
