@@ -23,8 +23,10 @@ from .errors import (
     RunExistsError,
     RunNotFoundError,
     SchemaVersionError,
+    SkippedSignalWarning,
     WriterError,
 )
+from .ranking import rank_label_errors
 from .run import Run, SampleFrame, init, open_run
 from .splits import SPLITS
 
@@ -42,10 +44,12 @@ __all__ = [
     "RunNotFoundError",
     "SampleFrame",
     "SchemaVersionError",
+    "SkippedSignalWarning",
     "WriterError",
     "analyze",
     "init",
     "open_run",
+    "rank_label_errors",
 ]
 
 

@@ -44,3 +44,7 @@ class DegenerateInputWarning(DataErrorsWarning):
 
 class MissingDependencyWarning(DataErrorsWarning):
     """An optional dependency is not installed, so an analysis step was skipped."""
+
+
+class SkippedSignalWarning(DataErrorsWarning):
+    """A score was computed without one of its signals (for example neighbours), as documented."""

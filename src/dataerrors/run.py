@@ -455,6 +455,67 @@ class Run(EditMethods, LoggingContextMixin):
         sample_id = int(id) if is_int else id
         return similar_samples(self._layout, split, sample_id, int(k), self.class_names)
 
+    def explain(self, split: str, id: int | str) -> dict[str, Any]:  # noqa: A002
+        """Explain why one sample has the DEP it has: which signals raised it, and by how much.
+
+        Parameters
+        ----------
+        split : {"training", "validation", "test", "inference"}
+        id : int or str
+            The sample's id, as logged.
+
+        Returns
+        -------
+        dict
+            ``id``, ``split``, ``dep`` (in [0, 1], higher = more likely a label error), ``label``,
+            ``suggested_label``, ``is_likely_mislabeled`` and their ``*_name`` fields; ``signals``:
+            ``margin`` (mean margin ``aum``, the margin and predicted class per logged epoch,
+            ``per_epoch`` and ``predicted_per_epoch``, and its part of DEP), ``neighbors``
+            (share of nearest neighbours with another label, their most common label; None
+            without embeddings) and ``confident_label``, each with ``raises_dep``; ``reasons``,
+            one phrase per signal that raises DEP; and ``sentence``, a short English explanation.
+            See :func:`dataerrors.analysis.explain.explain_sample`.
+
+        Raises
+        ------
+        InvalidInputError
+            If ``id`` is not a sample of ``split``.
+        RunNotFoundError
+            If the run was not analyzed yet.
+        """
+        from .analysis.explain import explain_sample
+
+        split = check_split(split)
+        sample_id = _check_sample_id(id, split, self._manifest)
+        row = reader.read_analysis_row(self._layout, split, sample_id)
+        if row is None:
+            raise InvalidInputError(
+                f"id={sample_id!r} is not a sample of split {split!r} in {self.folder}; pass an "
+                "id from run.samples(split)['id']."
+            )
+        history = reader.read_sample_scores(
+            self._layout, split, sample_id, ["margin", "predicted"]
+        )
+        epochs = sorted(history)
+        names = self.class_names
+        explanation = explain_sample(
+            label=row["label"],
+            dep=_nan_if_none(row["dep"]),
+            margins=[_nan_if_none(history[epoch]["margin"]) for epoch in epochs],
+            predicted=[history[epoch]["predicted"] for epoch in epochs],
+            neighbor_disagreement=_nan_if_none(row.get("neighbor_disagreement")),
+            neighbor_label=row.get("neighbor_label", -1),
+            confident_label=row["confident_label"],
+            suggested_label=row["suggested_label"],
+            is_likely_mislabeled=row["is_likely_mislabeled"],
+            class_names=names,
+        )
+        explanation["signals"]["margin"]["epochs"] = epochs
+        for field_name in ("label", "suggested_label"):
+            value = explanation[field_name]
+            explanation[f"{field_name}_name"] = names[value] if 0 <= value < len(names) else None
+        return {"id": sample_id, "split": split, **explanation}
+
     def summary(self) -> dict[str, Any]:
         """Return the dataset-level insights written by the last analysis, as a dict."""
         return reader.read_summary(self._layout)
@@ -551,6 +612,27 @@ class Run(EditMethods, LoggingContextMixin):
                 f"metadata columns {names} differ from the earlier samples of split {split!r} "
                 f"({expected}); pass the same metadata columns in every call."
             )
+
+
+def _check_sample_id(value: object, split: str, manifest: dict[str, Any]) -> int | str:
+    entry = manifest["splits"].get(split)
+    if entry is None:
+        raise InvalidInputError(
+            f"split {split!r} has no logged samples; choose one of {list(manifest['splits'])}."
+        )
+    id_type = entry.get("id_type", "int")
+    if id_type == "int" and isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return int(value)
+    if id_type == "str" and isinstance(value, str):
+        return value
+    raise InvalidInputError(
+        f"id={value!r} has type {type(value).__name__}, but split {split!r} was logged with "
+        f"{id_type} ids; pass one sample id as logged."
+    )
+
+
+def _nan_if_none(value: float | None) -> float:
+    return float("nan") if value is None else float(value)
 
 
 def _check_name(value: object, argument: str) -> None:

@@ -7,25 +7,46 @@ import numpy as np
 from .._types import FloatArray
 
 _HISTOGRAM_BINS = 256
+#: Weight of the neighbour label disagreement in DEP; the margin signal gets the rest.
+NEIGHBOR_WEIGHT = 0.5
 
 
-def data_error_potential(aum: FloatArray) -> FloatArray:
-    """Return DEP = (1 - AUM) / 2, in [0, 1]; higher means more likely a data error.
+def data_error_potential(
+    aum: FloatArray,
+    neighbor_disagreement: FloatArray | None = None,
+    neighbor_weight: float = NEIGHBOR_WEIGHT,
+) -> FloatArray:
+    """Return the Data Error Potential of each sample, in [0, 1]; higher = more likely an error.
+
+    DEP = (1 - w) * (1 - AUM) / 2 + w * neighbor_disagreement, with w = ``neighbor_weight``.
+    Where the neighbour signal is missing (no embeddings, NaN), DEP = (1 - AUM) / 2.
 
     Parameters
     ----------
     aum : (n_samples,) float in [-1, 1]
         Area under the margin: mean over epochs of the given-label probability minus the largest
         other class probability (see :func:`dataerrors.analysis.dynamics.training_dynamics`).
+    neighbor_disagreement : (n_samples,) float in [0, 1], optional
+        Share of the sample's nearest neighbours in embedding space whose label differs (see
+        :func:`dataerrors.analysis.neighbor_labels.neighbor_label_disagreement`).
+    neighbor_weight : float in [0, 1], default :data:`NEIGHBOR_WEIGHT`
+        Weight of the neighbour signal; the benchmarks change it, analyses keep the default.
 
     Returns
     -------
     (n_samples,) float32 in [0, 1]
-        0 when the model gave the given label probability 1 in every epoch, 1 when it gave another
-        class probability 1 in every epoch, 0.5 when it was torn between the given label and one
-        other class. NaN stays NaN (unlabeled or never logged samples).
+        From the margin alone: 0 when the model gave the given label probability 1 in every
+        epoch, 1 when it gave another class probability 1 in every epoch, 0.5 when it was torn
+        between the given label and one other class. With neighbours, the same value moved
+        toward the share of neighbours that disagree. NaN where ``aum`` is NaN (unlabeled or
+        never logged samples).
     """
-    return np.clip((1.0 - aum) / 2.0, 0.0, 1.0).astype(np.float32)
+    from_margin = np.clip((1.0 - aum) / 2.0, 0.0, 1.0)
+    if neighbor_disagreement is None:
+        return from_margin.astype(np.float32)
+    blended = (1.0 - neighbor_weight) * from_margin + neighbor_weight * neighbor_disagreement
+    dep = np.where(np.isnan(neighbor_disagreement), from_margin, blended)
+    return dep.astype(np.float32)
 
 
 def dep_thresholds(dep: FloatArray) -> tuple[float, float]:

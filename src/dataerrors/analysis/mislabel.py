@@ -4,7 +4,8 @@ Confident learning (Northcutt, Jiang, Chuang, "Confident Learning: Estimating Un
 Dataset Labels", JAIR 2021) counts a sample as confidently of class j when its probability of j
 reaches the mean probability of j among samples labelled j (the per-class threshold). The counts
 of given label i against confident class j form the confident joint; calibrated to the class sizes,
-its off-diagonal sum estimates the number of label errors.
+its off-diagonal sum estimates the number of label errors, and each row's off-diagonal sum the
+number of errors among the samples given that label.
 
 Every step works on chunks of rows, so a split never needs its whole probability matrix in memory:
 sum :func:`class_probability_sums` over chunks, then call :func:`confident_classes` per chunk.
@@ -106,36 +107,40 @@ def estimate_error_count(calibrated_joint: FloatArray) -> float:
 
 
 def flag_mislabeled(
-    labels: IntArray,
-    confident: IntArray,
-    excess: FloatArray,
-    calibrated_joint: FloatArray,
+    labels: IntArray, dep: FloatArray, calibrated_joint: FloatArray
 ) -> np.ndarray:
-    """Flag the samples most likely mislabeled.
+    """Flag the samples most likely mislabeled: per given class, its estimated errors by DEP.
 
-    A sample with given label i and confident class j != i is flagged when it is among the
-    round(C[i, j]) samples of that cell with the largest ``excess``, C being the calibrated joint.
-    This is confident learning's "both" rule: off-diagonal in the confident joint, and within the
-    estimated number of errors of its cell, ranked by how strongly the model prefers class j.
+    Class i gets a quota of round(sum over j != i of C[i, j]) flags, C being the calibrated joint:
+    confident learning's estimate of how many samples labelled i are errors. The quota goes to the
+    samples labelled i with the highest DEP. This is confident learning's "prune by class" rule
+    with DEP in place of the given-label probability as the order within a class. Ties in DEP at
+    the end of a quota go to the sample that comes first.
+
+    Parameters
+    ----------
+    labels : (n_samples,) int
+        Given labels; unlabeled samples (negative) are never flagged.
+    dep : (n_samples,) float in [0, 1]
+        Data Error Potential; samples with NaN DEP are never flagged.
+    calibrated_joint : (n_classes, n_classes) float
+        From :func:`calibrate_joint`.
 
     Returns
     -------
     (n_samples,) bool
     """
     n_classes = calibrated_joint.shape[0]
-    candidate = (labels >= 0) & (confident >= 0) & (confident != labels)
+    off_diagonal = calibrated_joint.sum(axis=1) - np.diag(calibrated_joint)
+    quota = np.rint(off_diagonal).astype(np.int64)
+    scored = np.flatnonzero((labels >= 0) & ~np.isnan(dep))
+    order = np.lexsort((-dep[scored], labels[scored]))
+    ranked = scored[order]
+    sorted_labels = labels[ranked]
+    starts = np.searchsorted(sorted_labels, np.arange(n_classes))
+    rank_in_class = np.arange(ranked.size) - starts[sorted_labels]
     flags = np.zeros(labels.shape[0], dtype=bool)
-    rows = np.flatnonzero(candidate)
-    if rows.size == 0:
-        return flags
-    cells = labels[rows].astype(np.int64) * n_classes + confident[rows]
-    order = np.lexsort((-excess[rows], cells))
-    sorted_cells = cells[order]
-    starts = np.r_[0, np.flatnonzero(np.diff(sorted_cells)) + 1]
-    run_lengths = np.diff(np.r_[starts, sorted_cells.size])
-    rank_in_cell = np.arange(sorted_cells.size) - np.repeat(starts, run_lengths)
-    quota = np.rint(calibrated_joint.reshape(-1)[sorted_cells]).astype(np.int64)
-    flags[rows[order[rank_in_cell < quota]]] = True
+    flags[ranked[rank_in_class < quota[sorted_labels]]] = True
     return flags
 
 

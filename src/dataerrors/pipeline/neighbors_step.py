@@ -67,7 +67,7 @@ def _skip(context: AnalysisContext, reason: str | None) -> None:
     context.summary["neighbors"] = {"status": "skipped", "reason": reason}
     for analysis in context.splits.values():
         reader.remove_neighbors(context.layout, analysis.split)
-        analysis.columns["neighbor_disagreement"] = _nan_column(analysis.n_samples)
+        analysis.columns.setdefault("neighbor_disagreement", _nan_column(analysis.n_samples))
 
 
 def _build_training_index(
@@ -143,7 +143,11 @@ def _find_split_neighbors(
 
     neighbor_labels = np.where(rows >= 0, training.labels[np.maximum(rows, 0)], -1)
     disagreement = neighbor_disagreement(analysis.labels, neighbor_labels)
-    analysis.columns["neighbor_disagreement"] = pa.array(disagreement, pa.float32(), from_pandas=True)
+    # The scoring step may have set this column already, from the neighbours that DEP used; that
+    # one is kept so the column matches the DEP and its explanation.
+    analysis.columns.setdefault(
+        "neighbor_disagreement", pa.array(disagreement, pa.float32(), from_pandas=True)
+    )
     scored = ~np.isnan(disagreement)
     analysis.summary["mean_neighbor_disagreement"] = (
         float(disagreement[scored].mean()) if scored.any() else None

@@ -1,13 +1,15 @@
 """Scores from the model outputs: training dynamics, DEP, confident learning and metrics.
 
-Memory stays bounded: per-epoch scalars are held for all samples (a few float32 per sample and
-epoch), while probability vectors are streamed in chunks twice (thresholds, then flags).
+Memory stays bounded except for neighbours: per-epoch scalars are held for all samples (a few
+float32 per sample and epoch), probability vectors are streamed in chunks twice (thresholds,
+then confident classes), and the last epoch's embeddings are loaded whole for the neighbour
+search, which is skipped above 200,000 samples.
 """
 
 from __future__ import annotations
 
+import logging
 import warnings
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -15,37 +17,31 @@ import pyarrow as pa
 
 from .._progress import ProgressStep
 from ..analysis import mislabel
-from ..analysis.dep import data_error_potential, dep_thresholds
-from ..analysis.dynamics import training_dynamics
-from ..analysis.metrics import (
-    class_metrics,
-    confusion_matrix,
-    top_confused_pairs,
-    underperforming_classes,
-)
+from ..analysis._exact_search import MAX_EXACT_SAMPLES, exact_neighbors
+from ..analysis.label_errors import score_columns, score_label_errors
+from ..analysis.metrics import confusion_matrix
+from ..analysis.neighbor_labels import N_NEIGHBORS
 from ..errors import DegenerateInputWarning
 from ..store import reader
-from ..store.tables import vectors_to_numpy
+from ..store.tables import vector_width, vectors_to_numpy
 from .context import AnalysisContext, SplitAnalysis
+from .score_summary import EpochScores, name_classes, split_summary
+
+logger = logging.getLogger(__name__)
 
 CHUNK_ROWS = 65536
-#: Confusion matrices up to this many classes are stored whole in the summary.
-MAX_DENSE_CONFUSION = 100
-N_TOP_SUSPECTS = 20
-
-
-@dataclass
-class _EpochScores:
-    p_given: np.ndarray  # (n_epochs, n_samples), NaN where a sample was not logged
-    margins: np.ndarray
-    predicted: np.ndarray  # -1 where a sample was not logged
+#: Analysis columns in table order, by type; "label", the flag and "difficulty" come separately.
+_INT_COLUMNS = ("predicted", "suggested_label")
+_FLOAT_COLUMNS = ("dep", "aum", "confidence", "variability", "correctness", "margin")
+_NEIGHBOR_FLOAT_COLUMNS = ("neighbor_disagreement", "neighbor_label_share")
 
 
 def score_samples(context: AnalysisContext) -> None:
-    """Add DEP, training dynamics, confident-learning flags and metrics to every split.
+    """Add DEP, training dynamics, neighbour labels, confident-learning flags and metrics.
 
-    Columns added: predicted, suggested_label, dep, aum, confidence, variability, correctness,
-    margin (last epoch), n_epochs, is_likely_mislabeled, confident_label, difficulty.
+    Columns added to every split: label, predicted, suggested_label, dep, aum, confidence,
+    variability, correctness, margin (last epoch), n_epochs, is_likely_mislabeled,
+    confident_label, neighbor_disagreement, neighbor_label, neighbor_label_share, difficulty.
     """
     for analysis in context.splits.values():
         _score_split(context, analysis)
@@ -53,69 +49,61 @@ def score_samples(context: AnalysisContext) -> None:
 
 def _score_split(context: AnalysisContext, analysis: SplitAnalysis) -> None:
     n_classes = context.n_classes
-    labels = analysis.labels
     n_samples = analysis.n_samples
     epochs = analysis.epochs
     reporter = context.reporter
 
     with reporter.step(f"{analysis.split}: reading {len(epochs)} epoch(s)", len(epochs)) as step:
-        scores = _read_epoch_scores(context, analysis, step)
-    dynamics = training_dynamics(scores.p_given, scores.margins, scores.predicted == labels[None, :])
-    dep = data_error_potential(dynamics.aum)
-    easy, hard = dep_thresholds(dep)
-    predicted = scores.predicted[-1] if epochs else np.full(n_samples, -1, np.int32)
+        epoch_scores = _read_epoch_scores(context, analysis, step)
 
-    layout = context.layout
     vector_epoch = next(
-        (e for e in reversed(epochs) if reader.has_vectors(layout, analysis.split, e)), None
+        (e for e in reversed(epochs) if reader.has_vectors(context.layout, analysis.split, e)),
+        None,
     )
     confident = np.full(n_samples, mislabel.NO_CLASS, dtype=np.int32)
-    excess = np.zeros(n_samples, dtype=np.float32)
     thresholds = np.ones(n_classes, dtype=np.float32)
-    if vector_epoch is not None and (labels >= 0).any():
+    neighbors = None
+    neighbor_note = "no probability vectors or embeddings were logged"
+    if vector_epoch is not None and (analysis.labels >= 0).any():
         description = f"{analysis.split}: confident learning"
         with reporter.step(description, 2 * max(n_samples, 1)) as step:
             thresholds = _class_thresholds(context, analysis, vector_epoch, step)
-            _confident_classes(context, analysis, vector_epoch, thresholds, confident, excess, step)
+            _confident_classes(context, analysis, vector_epoch, thresholds, confident, step)
+        with reporter.step(f"{analysis.split}: label neighbours", 1) as step:
+            neighbors, neighbor_note = _label_neighbors(context, analysis, vector_epoch)
+            step.advance()
 
-    has_outputs = dynamics.n_epochs > 0
-    class_counts = np.bincount(labels[(labels >= 0) & has_outputs], minlength=n_classes)
-    joint = mislabel.confident_joint(labels, confident, n_classes)
-    calibrated = mislabel.calibrate_joint(joint, class_counts)
-    flags = mislabel.flag_mislabeled(labels, confident, excess, calibrated)
-    suggested = mislabel.suggest_labels(labels, confident, predicted)
-
-    difficulty = np.where(dep >= hard, "hard", np.where(dep < easy, "easy", "ambiguous"))
-    difficulty = np.where(np.isnan(dep), None, difficulty)
-    last_margin = scores.margins[-1] if epochs else np.full(n_samples, np.nan, np.float32)
-    analysis.columns.update(
-        {
-            "label": pa.array(labels, pa.int32()),
-            "predicted": pa.array(predicted, pa.int32()),
-            "suggested_label": pa.array(suggested, pa.int32()),
-            "dep": _float_column(dep),
-            "aum": _float_column(dynamics.aum),
-            "confidence": _float_column(dynamics.confidence),
-            "variability": _float_column(dynamics.variability),
-            "correctness": _float_column(dynamics.correctness),
-            "margin": _float_column(last_margin),
-            "n_epochs": pa.array(dynamics.n_epochs, pa.int32()),
-            "is_likely_mislabeled": pa.array(flags),
-            "confident_label": pa.array(confident, pa.int32()),
-            "difficulty": pa.array(difficulty, pa.string()).dictionary_encode(),
-        }
+    scores = score_label_errors(
+        analysis.labels, epoch_scores.p_given, epoch_scores.margins, epoch_scores.predicted,
+        confident, n_classes, neighbors,
     )
-    confusion = confusion_matrix(labels, predicted, n_classes)
-    summary = _split_summary(
-        analysis, dep, flags, suggested, confusion, calibrated, thresholds,
-        easy, hard, has_outputs, difficulty, n_classes,
+    _add_columns(analysis, score_columns(scores))
+    confusion = confusion_matrix(analysis.labels, scores.predicted, n_classes)
+    summary = split_summary(
+        analysis, scores, epoch_scores, confusion, thresholds, context.class_names
     )
+    summary["neighbor_signal"] = neighbor_note
     analysis.summary.update(name_classes(summary, context.class_names))
+
+
+def _add_columns(analysis: SplitAnalysis, columns: dict[str, np.ndarray]) -> None:
+    analysis.columns["label"] = pa.array(analysis.labels, pa.int32())
+    for name in _INT_COLUMNS:
+        analysis.columns[name] = pa.array(columns[name], pa.int32())
+    for name in _FLOAT_COLUMNS:
+        analysis.columns[name] = _float_column(columns[name])
+    analysis.columns["n_epochs"] = pa.array(columns["n_epochs"], pa.int32())
+    analysis.columns["is_likely_mislabeled"] = pa.array(columns["is_likely_mislabeled"])
+    analysis.columns["confident_label"] = pa.array(columns["confident_label"], pa.int32())
+    analysis.columns["neighbor_label"] = pa.array(columns["neighbor_label"], pa.int32())
+    for name in _NEIGHBOR_FLOAT_COLUMNS:
+        analysis.columns[name] = _float_column(columns[name])
+    analysis.columns["difficulty"] = pa.array(columns["difficulty"], pa.string()).dictionary_encode()
 
 
 def _read_epoch_scores(
     context: AnalysisContext, analysis: SplitAnalysis, step: ProgressStep
-) -> _EpochScores:
+) -> EpochScores:
     shape = (len(analysis.epochs), analysis.n_samples)
     p_given = np.full(shape, np.nan, dtype=np.float32)
     margins = np.full(shape, np.nan, dtype=np.float32)
@@ -129,7 +117,7 @@ def _read_epoch_scores(
             margins[position, rows] = table["margin"].to_numpy(zero_copy_only=False)[known]
             predicted[position, rows] = table["predicted"].to_numpy()[known]
         step.advance()
-    return _EpochScores(p_given, margins, predicted)
+    return EpochScores(p_given, margins, predicted)
 
 
 def _class_thresholds(
@@ -149,13 +137,50 @@ def _class_thresholds(
 
 def _confident_classes(
     context: AnalysisContext, analysis: SplitAnalysis, epoch: int, thresholds: np.ndarray,
-    confident: np.ndarray, excess: np.ndarray, step: ProgressStep,
+    confident: np.ndarray, step: ProgressStep,
 ) -> None:
     for rows, probs in _probability_chunks(context, analysis, epoch):
-        confident[rows], excess[rows] = mislabel.confident_classes(
-            probs, analysis.labels[rows], thresholds
-        )
+        confident[rows], _ = mislabel.confident_classes(probs, analysis.labels[rows], thresholds)
         step.advance(rows.shape[0])
+
+
+def _label_neighbors(
+    context: AnalysisContext, analysis: SplitAnalysis, epoch: int
+) -> tuple[np.ndarray | None, str]:
+    """Return each sample's nearest neighbours within the split, and a note for the summary."""
+    schema = reader.vectors_schema(context.layout, analysis.split, epoch)
+    if schema is None or "embeddings" not in schema.names:
+        return None, "no embeddings were logged; DEP uses the margins alone"
+    if analysis.n_samples > MAX_EXACT_SAMPLES:
+        logger.warning(
+            "split %s has %d samples, more than the %d of the exact neighbour search; its DEP "
+            "uses the margins alone", analysis.split, analysis.n_samples, MAX_EXACT_SAMPLES,
+        )
+        return None, (
+            f"skipped: {analysis.n_samples} samples, more than the {MAX_EXACT_SAMPLES} of the "
+            "exact neighbour search; DEP uses the margins alone"
+        )
+    embeddings = np.zeros((analysis.n_samples, vector_width(schema.field("embeddings").type)),
+                          dtype=np.float32)
+    logged = np.zeros(analysis.n_samples, dtype=bool)
+    batches = reader.iter_vectors(
+        context.layout, analysis.split, epoch, ["id", "embeddings"], CHUNK_ROWS
+    )
+    for batch in batches:
+        rows, known = _known_rows(analysis, batch, f"the vectors of epoch {epoch}")
+        column = batch.column("embeddings")
+        # Batches logged without embeddings have null values here.
+        valid = column.is_valid().to_numpy(zero_copy_only=False)
+        rows = rows[valid[known]]
+        embeddings[rows] = vectors_to_numpy(column.filter(pa.array(known & valid)))
+        logged[rows] = True
+    found = np.full((analysis.n_samples, N_NEIGHBORS), -1, dtype=np.int64)
+    logged_rows = np.flatnonzero(logged)
+    if logged_rows.size > 1:
+        within = exact_neighbors(embeddings[logged_rows], N_NEIGHBORS)
+        found[logged_rows, : within.shape[1]] = logged_rows[within]
+    note = f"{N_NEIGHBORS} nearest neighbours by cosine similarity of epoch {epoch} embeddings"
+    return found, note
 
 
 def _probability_chunks(context: AnalysisContext, analysis: SplitAnalysis, epoch: int):  # type: ignore[no-untyped-def]
@@ -163,77 +188,6 @@ def _probability_chunks(context: AnalysisContext, analysis: SplitAnalysis, epoch
     for batch in batches:
         rows, known = _known_rows(analysis, batch, f"the vectors of epoch {epoch}")
         yield rows, vectors_to_numpy(batch.column("probs"))[known]
-
-
-def _split_summary(
-    analysis: SplitAnalysis, dep: np.ndarray, flags: np.ndarray, suggested: np.ndarray,
-    confusion: np.ndarray, calibrated: np.ndarray, thresholds: np.ndarray, easy: float,
-    hard: float, has_outputs: np.ndarray, difficulty: np.ndarray, n_classes: int,
-) -> dict[str, Any]:
-    labels = analysis.labels
-    metrics = class_metrics(confusion)
-    labeled = (labels >= 0) & has_outputs
-    n_scored = int(labeled.sum())
-    estimated = mislabel.estimate_error_count(calibrated)
-    class_dep = np.bincount(labels[labeled], weights=dep[labeled], minlength=n_classes)
-    class_n = np.bincount(labels[labeled], minlength=n_classes)
-    present = metrics.support > 0
-    order = np.argsort(-np.nan_to_num(dep, nan=-1.0), kind="stable")[:N_TOP_SUSPECTS]
-    summary: dict[str, Any] = {
-        "n_samples": analysis.n_samples,
-        "n_scored": n_scored,
-        "epochs": analysis.epochs,
-        "accuracy": float(np.trace(confusion) / max(confusion.sum(), 1)),
-        "mean_dep": float(np.nanmean(dep)) if n_scored else None,
-        "dep_thresholds": {"easy": easy, "hard": hard},
-        "difficulty_counts": {
-            name: int((difficulty == name).sum()) for name in ("easy", "ambiguous", "hard")
-        },
-        "n_likely_mislabeled": int(flags.sum()),
-        "estimated_label_errors": estimated,
-        "estimated_error_rate": estimated / n_scored if n_scored else None,
-        "mean_f1": float(metrics.f1[present].mean()) if present.any() else None,
-        "classes": [
-            {
-                "label": label,
-                "precision": float(metrics.precision[label]),
-                "recall": float(metrics.recall[label]),
-                "f1": float(metrics.f1[label]),
-                "support": int(metrics.support[label]),
-                "n_predicted": int(metrics.n_predicted[label]),
-                "mean_dep": float(class_dep[label] / class_n[label]) if class_n[label] else None,
-                "confident_learning_threshold": float(thresholds[label]),
-            }
-            for label in range(n_classes)
-        ],
-        "top_confused_pairs": top_confused_pairs(confusion),
-        "underperforming_classes": underperforming_classes(metrics, confusion),
-        "top_suspects": [
-            {
-                "id": analysis.ids[row].item(),
-                "label": int(labels[row]),
-                "suggested_label": int(suggested[row]),
-                "dep": float(dep[row]),
-                "is_likely_mislabeled": bool(flags[row]),
-            }
-            for row in order
-            if not np.isnan(dep[row])
-        ],
-    }
-    if n_classes <= MAX_DENSE_CONFUSION:
-        summary["confusion_matrix"] = confusion.tolist()
-    return summary
-
-
-def name_classes(summary: dict[str, Any], class_names: list[str]) -> dict[str, Any]:
-    """Add a ``*_name`` field beside every class index in the summary's lists."""
-    for key in ("classes", "top_confused_pairs", "underperforming_classes", "top_suspects"):
-        for entry in summary[key]:
-            for field_name in ("label", "predicted", "suggested_label", "most_confused_with"):
-                value = entry.get(field_name)
-                if isinstance(value, int) and 0 <= value < len(class_names):
-                    entry[f"{field_name}_name"] = class_names[value]
-    return summary
 
 
 def _known_rows(

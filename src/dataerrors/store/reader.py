@@ -31,6 +31,36 @@ def read_epoch_scores(
     return _read_parts(list_parts(layout.epoch_folder(split, epoch), SCORES_PREFIX), columns)
 
 
+def read_sample_scores(
+    layout: RunLayout, split: str, sample_id: int | str, columns: Sequence[str]
+) -> dict[int, dict[str, Any]]:
+    """Return, per epoch in which ``sample_id`` was logged, its per-epoch scores as a dict."""
+    history: dict[int, dict[str, Any]] = {}
+    for epoch in layout.epochs(split):
+        parts = list_parts(layout.epoch_folder(split, epoch), SCORES_PREFIX)
+        if not parts:
+            continue
+        dataset = ds.dataset([str(path) for path in parts], format="parquet")
+        rows = dataset.to_table(columns=list(columns), filter=ds.field("id") == sample_id)
+        if rows.num_rows:
+            history[epoch] = {name: rows[name][0].as_py() for name in columns}
+    return history
+
+
+def read_analysis_row(
+    layout: RunLayout, split: str, sample_id: int | str
+) -> dict[str, Any] | None:
+    """Return the analysis row of ``sample_id`` as a dict, or None if the split has no such id."""
+    path = layout.analysis(split)
+    if not path.exists():
+        raise RunNotFoundError(
+            f"no analysis for split {split!r} in {layout.folder}; run `dataerrors analyze "
+            f"{layout.folder}` or run.finish() first."
+        )
+    rows = ds.dataset(str(path), format="parquet").to_table(filter=ds.field("id") == sample_id)
+    return rows.to_pylist()[0] if rows.num_rows else None
+
+
 def has_vectors(layout: RunLayout, split: str, epoch: int) -> bool:
     return bool(list_parts(layout.epoch_folder(split, epoch), VECTORS_PREFIX))
 

@@ -1,0 +1,158 @@
+"""Rank label errors from model outputs held in memory, without logging a run."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import validation
+from ._types import ArrayLike
+from .analysis import mislabel
+from .analysis._exact_search import MAX_EXACT_SAMPLES, exact_neighbors
+from .analysis.label_errors import LabelErrorScores, score_columns, score_label_errors
+from .analysis.neighbor_labels import N_NEIGHBORS
+from .analysis.scores import given_label_scores, top_classes
+from .errors import InvalidInputError, SkippedSignalWarning
+
+
+def rank_label_errors(
+    labels: ArrayLike, probs: ArrayLike, embeddings: ArrayLike | None = None
+) -> pd.DataFrame:
+    """Score every sample for how likely its given label is wrong, as a logged run would.
+
+    Parameters
+    ----------
+    labels : (n_samples,) int
+        Given labels as class indices in [0, n_classes - 1]. A pandas Series keeps its index.
+    probs : (n_samples, n_classes) or (n_epochs, n_samples, n_classes) float
+        Predicted probabilities (rows sum to 1), out-of-sample (cross-validated, or a held-out
+        split) for a single set, or one set per training epoch, oldest first. numpy arrays or
+        torch tensors.
+    embeddings : (n_samples, n_dims) float, optional
+        A representation of each sample (usually the input of the model's last linear layer).
+        With it, DEP also counts how many of each sample's 10 nearest neighbours carry another
+        label.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per sample, indexed like ``labels``, with the columns of a run's analysis table:
+        ``dep`` (Data Error Potential in [0, 1], higher = more likely a label error),
+        ``is_likely_mislabeled`` (bool), ``suggested_label``, ``predicted`` and
+        ``confident_label`` (class indices, -1 for none), ``aum``, ``margin`` (last epoch),
+        ``confidence``, ``variability``, ``correctness``, ``neighbor_disagreement``,
+        ``neighbor_label`` and ``neighbor_label_share`` (NaN or -1 without embeddings) and
+        ``difficulty``. ``frame.attrs`` holds ``estimated_label_errors`` (confident learning's
+        estimate of the number of label errors) and ``dep_thresholds``. See
+        :func:`dataerrors.analysis.dep.data_error_potential` for how DEP combines the signals.
+
+    Raises
+    ------
+    InvalidInputError
+        When an argument has the wrong shape or type, labels are out of range, probabilities do
+        not sum to 1, or any value is NaN or infinite.
+
+    Warns
+    -----
+    SkippedSignalWarning
+        When ``embeddings`` are given for more than 200,000 samples: the exact neighbour search
+        is skipped and DEP uses the margins alone.
+
+    Examples
+    --------
+    >>> frame = dataerrors.rank_label_errors(labels, cross_validated_probs)
+    >>> frame.sort_values("dep", ascending=False).head(20)
+    """
+    epoch_probs = _check_probs(probs)
+    n_epochs, n_samples, n_classes = epoch_probs.shape
+    label_array = _check_labels(labels, n_samples, n_classes)
+    embedding_array = (
+        validation.check_embeddings(embeddings, n_samples, None) if embeddings is not None else None
+    )
+
+    p_given = np.empty((n_epochs, n_samples), dtype=np.float32)
+    margins = np.empty((n_epochs, n_samples), dtype=np.float32)
+    predicted = np.empty((n_epochs, n_samples), dtype=np.int32)
+    for epoch, epoch_prob in enumerate(epoch_probs):
+        p_given[epoch], margins[epoch] = given_label_scores(epoch_prob, label_array)
+        predicted[epoch] = top_classes(epoch_prob, 1)[0][:, 0]
+    last = epoch_probs[-1]
+    sums, counts = mislabel.class_probability_sums(last, label_array, n_classes)
+    thresholds = mislabel.class_thresholds(sums, counts)
+    confident, _ = mislabel.confident_classes(last, label_array, thresholds)
+    neighbors = _neighbors(embedding_array)
+    scores = score_label_errors(
+        label_array, p_given, margins, predicted, confident, n_classes, neighbors
+    )
+    return _frame(labels, label_array, scores)
+
+
+def _check_probs(probs: Any) -> np.ndarray:
+    array = validation.to_numpy(probs, "probs")
+    if array.ndim == 2:
+        array = array[None]
+    if array.ndim != 3:
+        raise InvalidInputError(
+            f"probs has shape {array.shape}; expected (n_samples, n_classes) or "
+            "(n_epochs, n_samples, n_classes)."
+        )
+    n_epochs, n_samples, n_classes = array.shape
+    if n_epochs == 0 or n_samples == 0:
+        raise InvalidInputError(
+            f"probs has shape {array.shape}; pass at least one epoch and one sample."
+        )
+    if n_classes < 2:
+        raise InvalidInputError(
+            f"probs has {n_classes} column(s); a classifier needs >= 2 classes, one column each."
+        )
+    checked = np.empty(array.shape, dtype=np.float32)
+    for epoch in range(n_epochs):
+        try:
+            checked[epoch], _ = validation.check_scores(None, array[epoch], n_samples, n_classes)
+        except InvalidInputError as error:
+            if n_epochs == 1:
+                raise
+            raise InvalidInputError(f"probs[{epoch}] (epoch {epoch}): {error}") from error
+    return checked
+
+
+def _check_labels(labels: Any, n_samples: int, n_classes: int) -> np.ndarray:
+    array = validation.to_numpy(labels, "labels")
+    if array.ndim != 1 or array.shape[0] != n_samples:
+        raise InvalidInputError(
+            f"labels has shape {array.shape} but probs has {n_samples} sample(s); pass one label "
+            "per row of probs."
+        )
+    if array.dtype.kind in "UO":
+        raise InvalidInputError(
+            f"labels has dtype {array.dtype}; pass class indices in [0, {n_classes - 1}] that "
+            "match the columns of probs."
+        )
+    return validation.check_labels(array, [str(index) for index in range(n_classes)], n_samples)
+
+
+def _neighbors(embeddings: np.ndarray | None) -> np.ndarray | None:
+    if embeddings is None:
+        return None
+    if embeddings.shape[0] > MAX_EXACT_SAMPLES:
+        warnings.warn(
+            f"embeddings has {embeddings.shape[0]} rows, more than the {MAX_EXACT_SAMPLES} that "
+            "the exact neighbour search handles; DEP uses the margins alone. Pass fewer samples "
+            "to include the neighbour signal.",
+            SkippedSignalWarning,
+            stacklevel=3,
+        )
+        return None
+    return exact_neighbors(embeddings, N_NEIGHBORS)
+
+
+def _frame(labels: Any, label_array: np.ndarray, scores: LabelErrorScores) -> pd.DataFrame:
+    index = labels.index if isinstance(labels, pd.Series) else pd.RangeIndex(label_array.shape[0])
+    frame = pd.DataFrame({"label": label_array, **score_columns(scores)}, index=index)
+    frame = frame.drop(columns="n_epochs")
+    frame.attrs["estimated_label_errors"] = scores.estimated_error_count
+    frame.attrs["dep_thresholds"] = {"easy": scores.easy_threshold, "hard": scores.hard_threshold}
+    return frame

@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import dataerrors
+from dataerrors.analysis.dep import NEIGHBOR_WEIGHT
+from dataerrors.errors import InvalidInputError
+
+
+def random_outputs(n_samples: int = 300, n_classes: int = 4, n_epochs: int = 3, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, n_classes, n_samples)
+    centers = rng.normal(0, 3, (n_classes, 8))
+    embeddings = centers[labels] + rng.normal(0, 1, (n_samples, 8))
+    flipped = rng.random(n_samples) < 0.1
+    labels[flipped] = (labels[flipped] + 1) % n_classes  # label noise the outputs disagree with
+    logits = rng.normal(0, 1, (n_epochs, n_samples, n_classes))
+    logits += 2.0 * (embeddings @ centers.T) / 9.0
+    probs = np.exp(logits) / np.exp(logits).sum(axis=2, keepdims=True)
+    return labels, probs, embeddings, flipped
+
+
+def test_columns_and_ranges():
+    labels, probs, embeddings, _ = random_outputs()
+    frame = dataerrors.rank_label_errors(labels, probs, embeddings)
+    for column in ("dep", "is_likely_mislabeled", "suggested_label", "aum", "neighbor_disagreement"):
+        assert column in frame.columns
+    for column in ("dep", "aum", "margin", "confidence", "neighbor_disagreement"):
+        assert not frame[column].isna().any(), column
+    assert frame["dep"].between(0, 1).all()
+    assert frame["aum"].between(-1, 1).all()
+    assert frame["neighbor_disagreement"].between(0, 1).all()
+    assert frame["suggested_label"].between(0, 3).all()
+    assert frame["is_likely_mislabeled"].dtype == bool
+    assert frame.attrs["estimated_label_errors"] >= 0
+
+
+def test_dep_ranks_flipped_labels_first():
+    labels, probs, embeddings, flipped = random_outputs(seed=3)
+    frame = dataerrors.rank_label_errors(labels, probs, embeddings)
+    top = frame["dep"].to_numpy().argsort()[::-1][: flipped.sum()]
+    assert flipped[top].mean() > 0.7
+
+
+def test_permutation_keeps_each_score():
+    labels, probs, embeddings, _ = random_outputs(seed=1)
+    order = np.random.default_rng(5).permutation(labels.shape[0])
+    frame = dataerrors.rank_label_errors(labels, probs, embeddings)
+    permuted = dataerrors.rank_label_errors(labels[order], probs[:, order], embeddings[order])
+    for column in ("dep", "aum", "neighbor_disagreement", "suggested_label", "is_likely_mislabeled"):
+        np.testing.assert_allclose(
+            permuted[column].to_numpy(dtype=float), frame[column].to_numpy(dtype=float)[order],
+            rtol=1e-6, err_msg=column,
+        )
+
+
+def test_hand_computed_single_epoch():
+    probs = np.array([[0.9, 0.1], [0.2, 0.8], [0.3, 0.7]])
+    frame = dataerrors.rank_label_errors([0, 0, 1], probs)
+    # DEP = (1 - margin) / 2, margin = p(given) - p(other).
+    assert frame["dep"].tolist() == pytest.approx([0.1, 0.8, 0.3])
+    assert frame["suggested_label"].tolist() == [0, 1, 1]
+    assert frame["neighbor_disagreement"].isna().all()
+
+
+def test_hand_computed_epochs_and_neighbours():
+    probs = np.array([
+        [[0.6, 0.4], [0.9, 0.1], [0.2, 0.8], [0.3, 0.7]],
+        [[0.8, 0.2], [0.9, 0.1], [0.4, 0.6], [0.1, 0.9]],
+    ])
+    embeddings = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.1, 0.9]])
+    frame = dataerrors.rank_label_errors([0, 0, 1, 1], probs, embeddings)
+    # Sample 0: margins 0.2 and 0.6, AUM 0.4. With 4 samples each has 3 neighbours, the 2 of
+    # the other class among them: disagreement 2/3.
+    assert frame["aum"][0] == pytest.approx(0.4)
+    assert frame["neighbor_disagreement"].tolist() == pytest.approx([2 / 3] * 4)
+    expected = (1 - NEIGHBOR_WEIGHT) * (1 - 0.4) / 2 + NEIGHBOR_WEIGHT * 2 / 3
+    assert frame["dep"][0] == pytest.approx(expected)
+
+
+def test_index_follows_labels_series():
+    labels = pd.Series([0, 1, 1], index=["a", "b", "c"])
+    frame = dataerrors.rank_label_errors(labels, np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]]))
+    assert frame.index.tolist() == ["a", "b", "c"]
+    assert frame.loc["c", "dep"] == pytest.approx(0.6)
+
+
+def test_matches_a_logged_run(tmp_path):
+    labels, probs, embeddings, _ = random_outputs(n_samples=120, seed=2)
+    run = dataerrors.init("p", "r", 4, root=tmp_path)
+    run.log_samples("training", np.arange(120), labels)
+    for epoch in range(probs.shape[0]):
+        run.log_outputs("training", epoch, np.arange(120), probs=probs[epoch].astype(np.float32),
+                        embeddings=embeddings)
+    run.finish(progress=False)
+    logged = run.samples("training")
+    # The run keeps the last epoch's probabilities and embeddings as float16.
+    stored = embeddings.astype(np.float16).astype(np.float32)
+    direct = dataerrors.rank_label_errors(labels, probs.astype(np.float32), stored)
+    np.testing.assert_allclose(logged["dep"], direct["dep"], atol=1e-4)
+    np.testing.assert_array_equal(logged["neighbor_label"], direct["neighbor_label"])
+    np.testing.assert_array_equal(logged["suggested_label"], direct["suggested_label"])
+    np.testing.assert_array_equal(logged["is_likely_mislabeled"], direct["is_likely_mislabeled"])
+
+
+@pytest.mark.parametrize(
+    ("labels", "probs", "embeddings", "message"),
+    [
+        ([0, 1], np.array([[0.5, 0.5]] * 3), None, r"labels has shape \(2,\) but probs has 3"),
+        ([0, 2, 1], np.array([[0.5, 0.5]] * 3), None, r"labels contains \[2\], out of range"),
+        ([0, -1, 1], np.array([[0.5, 0.5]] * 3), None, r"labels contains \[-1\]"),
+        ([0.5, 1, 1], np.array([[0.5, 0.5]] * 3), None, "non-integer"),
+        (["cat", "dog", "cat"], np.array([[0.5, 0.5]] * 3), None, "pass class indices"),
+        ([0, 1, 1], np.array([0.5, 0.5, 0.5]), None, r"probs has shape \(3,\)"),
+        ([0, 1, 1], np.ones((1, 1, 3, 2, 1)) / 2, None, r"probs has shape \(1, 1, 3, 2, 1\)"),
+        ([0], np.ones((1, 1)), None, "needs >= 2 classes"),
+        ([], np.ones((0, 2)), None, "at least one epoch and one sample"),
+        ([0, 1, 1], np.array([[0.5, 0.5], [np.nan, 0.5], [0.5, 0.5]]), None, "NaN or infinite"),
+        ([0, 1, 1], np.array([[0.7, 0.7], [0.5, 0.5], [0.5, 0.5]]), None, "sums to 1.4"),
+        ([0, 1, 1], np.array([[1.5, -0.5], [0.5, 0.5], [0.5, 0.5]]), None, r"outside \[0, 1\]"),
+        ([0, 1, 1], np.array([[[0.5, 0.5]] * 3, [[0.5, 0.5], [0.5, 0.5], [0.2, 0.2]]]), None,
+         r"probs\[1\] \(epoch 1\): probs row 2 sums to 0.4"),
+        ([0, 1, 1], np.array([[0.5, 0.5]] * 3), np.ones((2, 4)), r"embeddings has shape \(2, 4\)"),
+        ([0, 1, 1], np.array([[0.5, 0.5]] * 3), np.array([[1.0], [np.inf], [0.0]]), "NaN or infinite"),
+        ([0, 1, 1], "probabilities", None, r"probs has shape \(\)"),
+    ],
+)
+def test_invalid_input(labels, probs, embeddings, message):
+    with pytest.raises(InvalidInputError, match=message):
+        dataerrors.rank_label_errors(labels, probs, embeddings)
