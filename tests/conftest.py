@@ -64,6 +64,7 @@ def console_run_copy(mnist_console_run: Path, tmp_path: Path) -> Path:
     return target
 
 
+@pytest.fixture(scope="session")
 def mnist_fashion_run(tmp_path_factory: pytest.TempPathFactory) -> dataerrors.Run:
     """A small real run: a CNN trained 2 epochs on 6000 MNIST digits, tested on 1000 MNIST test
     digits, with 1000 Fashion-MNIST images as the inference split, analyzed."""

@@ -121,7 +121,8 @@ def test_confident_learning_hand_computed() -> None:
     assert joint.tolist() == [[2, 1], [0, 2]]
     calibrated = mislabel.calibrate_joint(joint, np.array([3, 3]))
     assert mislabel.estimate_error_count(calibrated) == pytest.approx(1.0)
-    flags = mislabel.flag_mislabeled(labels, confident, excess, calibrated)
+    dep = np.array([0.1, 0.2, 0.9, 0.3, 0.4, 0.1], np.float32)
+    flags = mislabel.flag_mislabeled(labels, dep, calibrated)
     assert flags.tolist() == [False, False, True, False, False, False]
     suggested = mislabel.suggest_labels(labels, confident, probs.argmax(axis=1).astype(np.int32))
     assert suggested.tolist() == [0, 0, 1, 1, 1, 1]

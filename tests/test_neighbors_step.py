@@ -8,21 +8,21 @@ from dataerrors.errors import InvalidInputError, RunNotFoundError
 
 
 @pytest.mark.slow
-def test_neighbor_disagreement_column(mnist_fashion_run: dataerrors.Run):
+def test_training_neighbor_disagreement_column(mnist_fashion_run: dataerrors.Run):
     assert mnist_fashion_run.summary()["neighbors"]["status"] == "done"
     for split in ("training", "test"):
-        share = mnist_fashion_run.samples(split)["neighbor_disagreement"].to_numpy()
+        share = mnist_fashion_run.samples(split)["training_neighbor_disagreement"].to_numpy()
         assert not np.isnan(share).any()
         assert ((share >= 0) & (share <= 1)).all()
         # Digits mostly sit among training digits of their own class.
         assert np.median(share) == 0.0
-    assert mnist_fashion_run.samples("inference")["neighbor_disagreement"].isna().all()
+    assert mnist_fashion_run.samples("inference")["training_neighbor_disagreement"].isna().all()
 
 
 @pytest.mark.slow
 def test_similar_returns_nearest_training_samples(mnist_fashion_run: dataerrors.Run):
     test = mnist_fashion_run.samples("test")
-    sample = test[test["neighbor_disagreement"] == 0].iloc[0]
+    sample = test[test["training_neighbor_disagreement"] == 0].iloc[0]
     similar = mnist_fashion_run.similar("test", int(sample["id"]))
     assert similar.columns.tolist() == ["id", "label", "label_name", "distance", "dep"]
     assert len(similar) == 10
@@ -62,7 +62,7 @@ def test_similar_without_embeddings_raises(run: dataerrors.Run):
     rng = np.random.default_rng(0)
     run.log_outputs("training", 0, np.arange(40), probs=rng.dirichlet(np.ones(4), 40))
     run.finish(progress=False)
-    assert run.samples("training")["neighbor_disagreement"].isna().all()
+    assert run.samples("training")["training_neighbor_disagreement"].isna().all()
     with pytest.raises(RunNotFoundError, match="no nearest neighbours for split 'training'"):
         run.similar("training", 0)
 
@@ -78,10 +78,10 @@ def test_small_run_neighbors_hand_checkable(run: dataerrors.Run):
                     embeddings=np.eye(4)[(np.arange(20) + 1) % 4])
     run.finish(progress=False)
     training = run.samples("training")
-    np.testing.assert_allclose(training["neighbor_disagreement"], 0.1)
+    np.testing.assert_allclose(training["training_neighbor_disagreement"], 0.1)
     test = run.samples("test")
     # Test sample j is labelled j mod 4 but lies with class (j + 1) mod 4.
-    assert (test["neighbor_disagreement"] == 1).all()
+    assert (test["training_neighbor_disagreement"] == 1).all()
     similar = run.similar("test", 100)
     assert (similar["label"] == 1).all()
     assert similar["distance"].max() < 1e-3
@@ -103,4 +103,4 @@ def test_missing_faiss_skips_with_warning(run: dataerrors.Run, monkeypatch: pyte
     summary = run.summary()
     assert summary["neighbors"] == {"status": "skipped", "reason": "faiss is not installed"}
     assert summary["coverage"]["reason"] == "faiss is not installed"
-    assert run.samples("training")["neighbor_disagreement"].isna().all()
+    assert run.samples("training")["training_neighbor_disagreement"].isna().all()

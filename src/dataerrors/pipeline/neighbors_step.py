@@ -2,7 +2,7 @@
 
 The index is built once from the training embeddings of the last epoch that kept them, and every
 split is searched against it in chunks. Training samples are left out of their own neighbours.
-Results go to ``SplitAnalysis.neighbors`` (for later steps), the ``neighbor_disagreement`` column
+Results go to ``SplitAnalysis.neighbors`` (for later steps), the ``training_neighbor_disagreement`` column
 and the store's neighbours tables (for :meth:`dataerrors.Run.similar`).
 """
 
@@ -36,7 +36,7 @@ SEED = 0
 def find_neighbors(context: AnalysisContext) -> None:
     """Build the training index, find every sample's nearest training samples, store them.
 
-    Column added to every split: ``neighbor_disagreement`` (float32 in [0, 1], NaN without
+    Column added to every split: ``training_neighbor_disagreement`` (float32 in [0, 1], NaN without
     embeddings or label). Summary: ``summary["neighbors"]`` describes the index, or why it was
     skipped; each split gets ``mean_neighbor_disagreement``.
     """
@@ -67,7 +67,7 @@ def _skip(context: AnalysisContext, reason: str | None) -> None:
     context.summary["neighbors"] = {"status": "skipped", "reason": reason}
     for analysis in context.splits.values():
         reader.remove_neighbors(context.layout, analysis.split)
-        analysis.columns.setdefault("neighbor_disagreement", _nan_column(analysis.n_samples))
+        analysis.columns["training_neighbor_disagreement"] = _nan_column(analysis.n_samples)
 
 
 def _build_training_index(
@@ -143,13 +143,13 @@ def _find_split_neighbors(
 
     neighbor_labels = np.where(rows >= 0, training.labels[np.maximum(rows, 0)], -1)
     disagreement = neighbor_disagreement(analysis.labels, neighbor_labels)
-    # The scoring step may have set this column already, from the neighbours that DEP used; that
-    # one is kept so the column matches the DEP and its explanation.
-    analysis.columns.setdefault(
-        "neighbor_disagreement", pa.array(disagreement, pa.float32(), from_pandas=True)
+    # Against the training index, unlike the scoring step's neighbor_disagreement, which uses
+    # neighbours within the sample's own split (the signal DEP blends in).
+    analysis.columns["training_neighbor_disagreement"] = pa.array(
+        disagreement, pa.float32(), from_pandas=True
     )
     scored = ~np.isnan(disagreement)
-    analysis.summary["mean_neighbor_disagreement"] = (
+    analysis.summary["mean_training_neighbor_disagreement"] = (
         float(disagreement[scored].mean()) if scored.any() else None
     )
     if epoch is None:

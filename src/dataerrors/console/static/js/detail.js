@@ -17,7 +17,8 @@ const SIGNALS = [
   ["confidence", "Confidence", "mean p(given label) over epochs"],
   ["correctness", "Correctness", "share of epochs where the prediction was the given label"],
   ["variability", "Variability", "std of p(given) over epochs"],
-  ["neighbor_disagreement", "Neighbour disagreement", "share of nearest training samples with another label"],
+  ["neighbor_disagreement", "Neighbour disagreement", "share of its nearest neighbours in the same split with another label"],
+  ["training_neighbor_disagreement", "Training neighbour disagreement", "share of its nearest training samples with another label"],
   ["coverage_distance", "Coverage distance", "distance to the nearest training samples; high: outside the training data"],
 ];
 
