@@ -146,7 +146,16 @@ def _neighbors(embeddings: np.ndarray | None) -> np.ndarray | None:
             stacklevel=3,
         )
         return None
-    return exact_neighbors(embeddings, N_NEIGHBORS)
+    try:
+        return exact_neighbors(embeddings, N_NEIGHBORS)
+    except ImportError:
+        warnings.warn(
+            "faiss is not installed, so DEP uses the margins alone; pip install faiss-cpu to "
+            "include the neighbour signal.",
+            SkippedSignalWarning,
+            stacklevel=3,
+        )
+        return None
 
 
 def _frame(labels: Any, label_array: np.ndarray, scores: LabelErrorScores) -> pd.DataFrame:

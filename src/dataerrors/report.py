@@ -6,6 +6,9 @@ from typing import Any
 
 import pandas as pd
 
+#: Top suspects whose explanation the report prints under the table.
+N_EXPLAINED_SUSPECTS = 3
+
 
 #: Clusters printed per split, highest mean DEP first.
 N_PRINTED_CLUSTERS = 3
@@ -63,6 +66,9 @@ def format_summary(summary: dict[str, Any], top: int = 10) -> str:
                               "is_likely_mislabeled": "flagged"})
             frame["dep"] = frame["dep"].map("{:.3f}".format)
             lines.extend("    " + row for row in frame.to_string(index=False).splitlines())
+            explained = [suspect for suspect in suspects if suspect.get("explanation")]
+            for suspect in explained[:N_EXPLAINED_SUSPECTS]:
+                lines.append(f"    why {suspect['id']}? {suspect['explanation']}")
         lines.extend(_coverage_lines(entry))
         lines.extend(_cluster_lines(entry))
     return "\n".join(lines)

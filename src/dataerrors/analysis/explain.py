@@ -67,9 +67,10 @@ def explain_sample(
     if margin_signal["raises_dep"]:
         reasons.append(_margin_reason(label, margin_signal, names))
     if neighbor_signal is not None and neighbor_signal["raises_dep"]:
+        share = "all" if neighbor_disagreement == 1 else f"{100 * neighbor_disagreement:.0f}%"
         reasons.append(
-            f"{100 * neighbor_disagreement:.0f}% of its nearest neighbours in embedding space "
-            f"carry another label (most often {names(neighbor_label)})"
+            f"{share} of its nearest neighbours in embedding space carry another label (most "
+            f"often {names(neighbor_label)})"
         )
     if confident_signal["raises_dep"]:
         reasons.append(f"confident learning places it in class {names(confident_label)}")

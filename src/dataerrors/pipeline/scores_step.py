@@ -177,7 +177,12 @@ def _label_neighbors(
     found = np.full((analysis.n_samples, N_NEIGHBORS), -1, dtype=np.int64)
     logged_rows = np.flatnonzero(logged)
     if logged_rows.size > 1:
-        within = exact_neighbors(embeddings[logged_rows], N_NEIGHBORS)
+        try:
+            within = exact_neighbors(embeddings[logged_rows], N_NEIGHBORS)
+        except ImportError:
+            logger.warning("faiss is not installed; DEP of split %s uses the margins alone",
+                           analysis.split)
+            return None, "skipped: faiss is not installed (pip install faiss-cpu)"
         found[logged_rows, : within.shape[1]] = logged_rows[within]
     note = f"{N_NEIGHBORS} nearest neighbours by cosine similarity of epoch {epoch} embeddings"
     return found, note

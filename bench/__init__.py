@@ -1,0 +1,1 @@
+"""Benchmarks of dataerrors against peers, run as scripts: ``python -m bench.<name>``."""

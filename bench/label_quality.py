@@ -1,0 +1,343 @@
+"""Label-quality benchmark: how well dataerrors' DEP and flag find human-confirmed label errors,
+side by side with cleanlab, on every ground truth of :mod:`bench.quality_cases`.
+
+Run from the repository root::
+
+    python -m bench.label_quality                 # every case; trains what is not cached
+    python -m bench.label_quality --cases mnist-published,cifar10-published   # seconds
+
+Training what is not cached takes long on 2 CPU cores: the MNIST demo about a minute when the
+machine is idle, each CIFAR-10 seed about 15 to 30 minutes (estimates from runs on a shared
+2-core machine).
+
+It prints a Markdown report and writes it to ``<results>/label_quality.md``, with the figures as
+JSON in ``<results>/label_quality.json``. Training runs are cached under ``<results>/runs``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from dataerrors.analysis.dep import NEIGHBOR_WEIGHT, data_error_potential
+
+from .metrics import TOP_N, flag_metrics, ranking_metrics
+from .quality_cases import (
+    Case,
+    cifar10_finetune_cases,
+    mnist_demo_case,
+    published_case,
+)
+
+DEP = "dataerrors DEP"
+CLEANLAB_PREFIX = "cleanlab "
+FLAG_NAMES = ("dataerrors is_likely_mislabeled", "cleanlab find_label_issues")
+#: Neighbour weights tried in the leave-one-case-out study.
+WEIGHT_GRID = tuple(round(0.1 * step, 1) for step in range(11))
+
+
+CASE_NAMES = ("mnist-published", "cifar10-published", "mnist-demo", "cifar10-finetune")
+
+
+def build_cases(
+    names: list[str], results: Path, seeds: list[int], report: Callable[[str], None]
+) -> list[Case]:
+    """Return the cases named in ``names``, in that order (training what is not cached)."""
+    cases: list[Case] = []
+    for name in names:
+        if name in ("mnist-published", "cifar10-published"):
+            cases.append(published_case(name.split("-")[0]))
+        elif name == "mnist-demo":
+            cases.append(mnist_demo_case(results, report))
+        elif name == "cifar10-finetune":
+            cases.extend(cifar10_finetune_cases(results, seeds, report))
+    return cases
+
+
+def rankings(case: Case) -> dict[str, np.ndarray]:
+    """Return every ranking to compare, higher score = more likely an error."""
+    from cleanlab.rank import get_label_quality_scores
+
+    scores = case.scores
+    ranked = {
+        DEP: scores["dep"].to_numpy(np.float64),
+        "  DEP signal: margin, (1 - AUM) / 2": (1 - scores["aum"].to_numpy(np.float64)) / 2,
+    }
+    disagreement = scores["neighbor_disagreement"].to_numpy(np.float64)
+    if not np.isnan(disagreement).all():
+        ranked["  DEP signal: neighbour label disagreement"] = disagreement
+    for method in ("self_confidence", "normalized_margin"):
+        quality = get_label_quality_scores(case.labels, case.probs, method=method)
+        ranked[CLEANLAB_PREFIX + method] = 1 - quality
+    if case.mean_probs is not None:
+        quality = get_label_quality_scores(case.labels, case.mean_probs, method="normalized_margin")
+        ranked[CLEANLAB_PREFIX + "normalized_margin, mean of epoch probabilities"] = 1 - quality
+    return ranked
+
+
+def flags(case: Case) -> dict[str, np.ndarray]:
+    """Return every yes/no flag to compare, in the order of :data:`FLAG_NAMES`."""
+    from cleanlab.filter import find_label_issues
+
+    ours, theirs = FLAG_NAMES
+    return {
+        ours: case.scores["is_likely_mislabeled"].to_numpy(bool),
+        theirs: find_label_issues(case.labels, case.probs),
+    }
+
+
+def evaluate(case: Case) -> dict[str, Any]:
+    """Measure every ranking and flag of ``case``; return the figures as a JSON-ready dict."""
+    from cleanlab.count import num_label_issues
+
+    truth = case.truth
+    ranking_figures = {
+        name: ranking_metrics(values, truth.is_error, truth.is_candidate)
+        for name, values in rankings(case).items()
+    }
+    cleanlab_best = max(
+        figures["average_precision"]
+        for name, figures in ranking_figures.items()
+        if name.startswith(CLEANLAB_PREFIX)
+    )
+    return {
+        "name": case.name,
+        "dataset": case.dataset,
+        "description": case.description,
+        "n_samples": int(case.labels.shape[0]),
+        "n_errors": int(truth.is_error.sum()),
+        "n_candidates": int(truth.is_candidate.sum()),
+        "rankings": ranking_figures,
+        "dep_ap_over_cleanlab_best": ranking_figures[DEP]["average_precision"] / cleanlab_best,
+        "flags": {name: flag_metrics(values, truth.is_error) for name, values in flags(case).items()},
+        "estimated_errors": {
+            "dataerrors": case.estimated_errors,
+            "cleanlab num_label_issues": int(num_label_issues(case.labels, case.probs)),
+        },
+    }
+
+
+def aggregate(evaluations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Average the figures of each dataset over its cases (seeds); one entry per dataset.
+
+    Each figure becomes its mean over the cases, with ``*_std`` beside it (population standard
+    deviation, 0 for a single case).
+    """
+    by_dataset: dict[str, list[dict[str, Any]]] = {}
+    for entry in evaluations:
+        by_dataset.setdefault(entry["dataset"], []).append(entry)
+    summaries = []
+    for dataset, entries in by_dataset.items():
+        summary: dict[str, Any] = {
+            "dataset": dataset,
+            "n_cases": len(entries),
+            "n_errors": float(np.mean([entry["n_errors"] for entry in entries])),
+        }
+        for group in ("rankings", "flags"):
+            summary[group] = {
+                name: _mean_and_std([entry[group][name] for entry in entries])
+                for name in entries[0][group]
+            }
+        summary["estimated_errors"] = _mean_and_std([entry["estimated_errors"] for entry in entries])
+        ours = summary["rankings"][DEP]["average_precision"]
+        best_name, best = max(
+            ((name, figures["average_precision"]) for name, figures in summary["rankings"].items()
+             if name.startswith(CLEANLAB_PREFIX)),
+            key=lambda item: item[1],
+        )
+        summary["cleanlab_best"] = best_name
+        summary["dep_ap_over_cleanlab_best"] = ours / best
+        summaries.append(summary)
+    return summaries
+
+
+def _mean_and_std(figures: list[dict[str, float]]) -> dict[str, float]:
+    result = {}
+    for key in figures[0]:
+        values = [figure[key] for figure in figures]
+        result[key] = float(np.mean(values))
+        result[f"{key}_std"] = float(np.std(values))
+    return result
+
+
+def weight_study(cases: list[Case]) -> dict[str, Any] | None:
+    """Choose the neighbour weight of DEP by leaving one image source out.
+
+    Datasets with embeddings are grouped by image source (the name before the first "-":
+    mnist, cifar10). For each dataset, the weight with the best mean average precision over the
+    datasets of the other sources (the smallest weight among ties) is applied to it. A dataset's
+    average precision is its mean over its cases (seeds).
+    """
+    by_dataset: dict[str, list[Case]] = {}
+    for case in cases:
+        if not case.scores["neighbor_disagreement"].isna().all() and case.truth.is_error.any():
+            by_dataset.setdefault(case.dataset, []).append(case)
+    sources = {dataset.split("-")[0] for dataset in by_dataset}
+    if len(sources) < 2:
+        return None
+    ap = {
+        dataset: [float(np.mean([_dep_ap(case, weight) for case in members]))
+                  for weight in WEIGHT_GRID]
+        for dataset, members in by_dataset.items()
+    }
+    held_out = {}
+    for dataset in by_dataset:
+        source = dataset.split("-")[0]
+        others = [ap[other] for other in by_dataset if other.split("-")[0] != source]
+        chosen = int(np.argmax(np.mean(others, axis=0)))
+        held_out[dataset] = {
+            "chosen_weight": WEIGHT_GRID[chosen],
+            "held_out_ap": ap[dataset][chosen],
+            "default_weight_ap": ap[dataset][WEIGHT_GRID.index(NEIGHBOR_WEIGHT)],
+        }
+    return {"weights": list(WEIGHT_GRID), "average_precision": ap, "leave_one_out": held_out}
+
+
+def _dep_ap(case: Case, weight: float) -> float:
+    dep = data_error_potential(
+        case.scores["aum"].to_numpy(np.float32),
+        case.scores["neighbor_disagreement"].to_numpy(np.float32),
+        neighbor_weight=weight,
+    )
+    figures = ranking_metrics(dep.astype(np.float64), case.truth.is_error, case.truth.is_candidate)
+    return figures["average_precision"]
+
+
+def markdown_report(
+    evaluations: list[dict[str, Any]], summaries: list[dict[str, Any]],
+    study: dict[str, Any] | None,
+) -> str:
+    """Format the figures as Markdown: a headline table, then one section per dataset."""
+    descriptions = {entry["dataset"]: entry["description"] for entry in evaluations}
+    lines = [
+        "# Label quality: dataerrors vs cleanlab",
+        "",
+        "AP: average precision against the confirmed errors. Figures of datasets with several "
+        "seeds are means over the seeds (± population standard deviation).",
+        "",
+        "| ground truth | seeds | errors | DEP AP | cleanlab best AP | DEP / best | "
+        "flag P / R (dataerrors) | flag P / R (find_label_issues) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for summary in summaries:
+        rankings_ = summary["rankings"]
+        ours, theirs = (summary["flags"][name] for name in FLAG_NAMES)
+        best = summary["cleanlab_best"]
+        lines.append(
+            f"| {summary['dataset']} | {summary['n_cases']} | {summary['n_errors']:.0f} | "
+            f"{rankings_[DEP]['average_precision']:.3f} | "
+            f"{rankings_[best]['average_precision']:.3f} ({best.removeprefix(CLEANLAB_PREFIX)}) | "
+            f"{summary['dep_ap_over_cleanlab_best']:.2f} | "
+            f"{ours['precision']:.3f} / {ours['recall']:.3f} | "
+            f"{theirs['precision']:.3f} / {theirs['recall']:.3f} |"
+        )
+    lines.append("")
+    for summary in summaries:
+        lines += _dataset_lines(summary, descriptions[summary["dataset"]])
+    if study is not None:
+        lines += _study_lines(study)
+    return "\n".join(lines)
+
+
+def _dataset_lines(summary: dict[str, Any], description: str) -> list[str]:
+    several = summary["n_cases"] > 1
+
+    def cell(figures: dict[str, float], key: str, digits: int = 3) -> str:
+        text = f"{figures[key]:.{digits}f}"
+        return text + f" ± {figures[key + '_std']:.{digits}f}" if several else text
+
+    if several:
+        description = description.rsplit(", seed", 1)[0] + f", {summary['n_cases']} seeds"
+    lines = [
+        f"## {summary['dataset']}",
+        "",
+        f"{description}. Confirmed errors: {summary['n_errors']:.0f}; K = that number.",
+        "",
+        f"| ranking | AP | AUROC | precision@K | recall@{TOP_N} | candidate recall@{TOP_N} |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, figures in summary["rankings"].items():
+        lines.append(
+            f"| {name.strip()} | {cell(figures, 'average_precision')} | {cell(figures, 'auroc')} "
+            f"| {cell(figures, 'precision_at_k')} | {cell(figures, 'recall_top_n')} | "
+            f"{cell(figures, 'candidate_recall_top_n')} |"
+        )
+    lines += ["", "| flag | flagged | precision | recall |", "|---|---|---|---|"]
+    for name, figures in summary["flags"].items():
+        lines.append(
+            f"| {name} | {cell(figures, 'n_flagged', digits=0)} | {cell(figures, 'precision')} | "
+            f"{cell(figures, 'recall')} |"
+        )
+    estimates = summary["estimated_errors"]
+    lines += [
+        "",
+        f"Estimated label errors: dataerrors {estimates['dataerrors']:.0f}, cleanlab "
+        f"num_label_issues {estimates['cleanlab num_label_issues']:.0f}; confirmed "
+        f"{summary['n_errors']:.0f}.",
+        "",
+    ]
+    return lines
+
+
+def _study_lines(study: dict[str, Any]) -> list[str]:
+    weights = study["weights"]
+    lines = [
+        "## Neighbour weight of DEP, leave one case out",
+        "",
+        "Average precision of DEP = (1 - w) (1 - AUM) / 2 + w neighbour disagreement:",
+        "",
+        "| case | " + " | ".join(f"w={weight:.1f}" for weight in weights) + " |",
+        "|---|" + "---|" * len(weights),
+    ]
+    for name, values in study["average_precision"].items():
+        lines.append(f"| {name} | " + " | ".join(f"{value:.3f}" for value in values) + " |")
+    lines += ["", "| held-out case | w chosen on the others | its AP | AP at the default w |",
+              "|---|---|---|---|"]
+    for name, entry in study["leave_one_out"].items():
+        lines.append(
+            f"| {name} | {entry['chosen_weight']:.1f} | {entry['held_out_ap']:.3f} | "
+            f"{entry['default_weight_ap']:.3f} (w={NEIGHBOR_WEIGHT}) |"
+        )
+    return lines + [""]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", default=",".join(CASE_NAMES),
+                        help=f"comma-separated cases to run (default: all of {', '.join(CASE_NAMES)})")
+    parser.add_argument("--results", type=Path, default=Path("bench/results"),
+                        help="folder for the report, the JSON figures and cached runs")
+    parser.add_argument("--seeds", default="0,1,2",
+                        help="comma-separated training seeds of the cifar10-finetune case")
+    arguments = parser.parse_args(argv)
+    names = [name.strip() for name in arguments.cases.split(",") if name.strip()]
+    unknown = sorted(set(names) - set(CASE_NAMES))
+    if unknown:
+        parser.error(f"unknown case(s) {unknown}; choose from {', '.join(CASE_NAMES)}")
+
+    def report(text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
+    seeds = [int(seed) for seed in arguments.seeds.split(",") if seed.strip()]
+    cases = build_cases(names, arguments.results, seeds, report)
+    evaluations = [evaluate(case) for case in cases]
+    summaries = aggregate(evaluations)
+    study = weight_study(cases)
+    text = markdown_report(evaluations, summaries, study)
+    arguments.results.mkdir(parents=True, exist_ok=True)
+    (arguments.results / "label_quality.md").write_text(text + "\n", encoding="utf-8")
+    figures = {"datasets": summaries, "cases": evaluations, "neighbor_weight_study": study}
+    (arguments.results / "label_quality.json").write_text(
+        json.dumps(figures, indent=2) + "\n", encoding="utf-8"
+    )
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""How well a ranking or a yes/no flag finds known label errors.
+
+Every function takes one score or flag per sample and a boolean mask of the confirmed errors.
+Rankings put the highest score first; ties are broken by sample order, the same way for every
+ranking, so precision at K and recall in the top N are reproducible.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.metrics import average_precision_score, roc_auc_score
+
+#: Size of the review list in "recall in the top N": what a person checks by hand.
+TOP_N = 100
+
+
+def top_rows(scores: np.ndarray, n: int) -> np.ndarray:
+    """Return the positions of the ``n`` highest scores, highest first, ties in sample order."""
+    order = np.argsort(-scores, kind="stable")
+    return order[:n]
+
+
+def ranking_metrics(
+    scores: np.ndarray, is_error: np.ndarray, is_candidate: np.ndarray, top_n: int = TOP_N
+) -> dict[str, float]:
+    """Measure a ranking (higher score = more likely an error) against confirmed errors.
+
+    Parameters
+    ----------
+    scores : (n_samples,) float, no NaN
+    is_error : (n_samples,) bool
+        Confirmed label errors; needs at least one error and one non-error.
+    is_candidate : (n_samples,) bool
+        Samples that were checked by people (confirmed or not); a superset of ``is_error``.
+    top_n : int
+        Length of the review list for the recall figures.
+
+    Returns
+    -------
+    dict
+        ``average_precision`` and ``auroc`` against the confirmed errors (in [0, 1], higher is
+        better); ``precision_at_k``: the share of errors among the top K, K being the number of
+        confirmed errors; ``recall_top_n``: the share of confirmed errors in the top ``top_n``;
+        ``candidate_recall_top_n``: the same for the checked candidates.
+    """
+    _check_scores(scores)
+    n_errors = int(is_error.sum())
+    top_k = top_rows(scores, n_errors)
+    top = top_rows(scores, top_n)
+    return {
+        "average_precision": float(average_precision_score(is_error, scores)),
+        "auroc": float(roc_auc_score(is_error, scores)),
+        "precision_at_k": float(is_error[top_k].sum() / n_errors),
+        "recall_top_n": float(is_error[top].sum() / n_errors),
+        "candidate_recall_top_n": float(is_candidate[top].sum() / max(int(is_candidate.sum()), 1)),
+    }
+
+
+def flag_metrics(flags: np.ndarray, is_error: np.ndarray) -> dict[str, float]:
+    """Measure a yes/no flag against confirmed errors.
+
+    Returns
+    -------
+    dict
+        ``n_flagged``; ``precision``: the share of flagged samples that are confirmed errors (0 when
+        nothing is flagged); ``recall``: the share of confirmed errors flagged.
+    """
+    n_flagged = int(flags.sum())
+    hits = int((flags & is_error).sum())
+    return {
+        "n_flagged": n_flagged,
+        "precision": hits / n_flagged if n_flagged else 0.0,
+        "recall": hits / max(int(is_error.sum()), 1),
+    }
+
+
+def _check_scores(scores: np.ndarray) -> None:
+    if np.isnan(scores).any():
+        raise ValueError(
+            f"scores contains {int(np.isnan(scores).sum())} NaN value(s); rank only scored samples."
+        )

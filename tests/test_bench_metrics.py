@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bench.metrics import flag_metrics, ranking_metrics, top_rows
+
+SCORES = np.array([0.9, 0.8, 0.7, 0.6])
+IS_ERROR = np.array([True, False, True, False])
+IS_CANDIDATE = np.array([True, True, True, False])
+
+
+def test_ranking_metrics_hand_computed():
+    metrics = ranking_metrics(SCORES, IS_ERROR, IS_CANDIDATE, top_n=3)
+    # Errors at ranks 1 and 3: AP = (1/1 + 2/3) / 2.
+    assert metrics["average_precision"] == pytest.approx((1 + 2 / 3) / 2)
+    # 3 of the 4 (error, non-error) pairs are ordered correctly.
+    assert metrics["auroc"] == pytest.approx(0.75)
+    assert metrics["precision_at_k"] == pytest.approx(0.5)
+    assert metrics["recall_top_n"] == pytest.approx(1.0)
+    assert metrics["candidate_recall_top_n"] == pytest.approx(1.0)
+
+
+def test_ranking_metrics_perfect_ranking():
+    metrics = ranking_metrics(np.array([4.0, 3.0, 2.0, 1.0]), np.array([True, True, False, False]),
+                              np.array([True, True, True, False]), top_n=2)
+    assert metrics["average_precision"] == pytest.approx(1.0)
+    assert metrics["auroc"] == pytest.approx(1.0)
+    assert metrics["precision_at_k"] == pytest.approx(1.0)
+    assert metrics["candidate_recall_top_n"] == pytest.approx(2 / 3)
+
+
+def test_ranking_metrics_reject_nan():
+    with pytest.raises(ValueError, match="1 NaN value"):
+        ranking_metrics(np.array([0.1, np.nan, 0.3]), np.array([True, False, False]),
+                        np.array([True, False, False]))
+
+
+def test_top_rows_breaks_ties_by_order():
+    assert top_rows(np.array([1.0, 2.0, 2.0, 1.0]), 3).tolist() == [1, 2, 0]
+
+
+def test_flag_metrics_hand_computed():
+    metrics = flag_metrics(np.array([True, True, False, False]), IS_ERROR)
+    assert metrics == {"n_flagged": 2, "precision": 0.5, "recall": 0.5}
+
+
+def test_flag_metrics_nothing_flagged():
+    metrics = flag_metrics(np.zeros(4, dtype=bool), IS_ERROR)
+    assert metrics == {"n_flagged": 0, "precision": 0.0, "recall": 0.0}
