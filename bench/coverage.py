@@ -16,7 +16,8 @@ process, so its peak resident memory is its own.
 
 Prints time, peak memory and AUROC (queries from unseen classes against the rest) side by side,
 with the ratios. A peer run longer than ``--peer-timeout`` seconds is stopped and reported as not
-finished. Results go to bench/results/coverage.json.
+finished. Results go to coverage.json in ``--results`` (default bench/results/), and the
+generated embeddings are cached there under coverage-data/.
 
     PYTHONPATH=src python bench/coverage.py --sizes 20000,100000,1000000
     PYTHONPATH=src python bench/coverage.py --sizes 2000 --queries 1000   # quick check
@@ -37,7 +38,6 @@ import numpy as np
 
 BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "results"
-DATA = RESULTS / "coverage-data"
 K = 10
 FLAG_SHARE = 0.05
 CHUNK_ROWS = 65536
@@ -54,42 +54,47 @@ def main() -> None:
     parser.add_argument("--mnist-run", type=Path, default=None,
                         help="Folder of an analyzed `dataerrors demo --fashion-inference` run; adds "
                              "a row with its real MNIST and Fashion-MNIST embeddings.")
+    parser.add_argument("--results", type=Path, default=RESULTS,
+                        help="Folder for coverage.json and the cached embeddings.")
     parser.add_argument("--worker", choices=["dataerrors", "cleanlab"], help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         result = WORKERS[args.worker](args.data)
-        result["peak_rss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        result["peak_rss_bytes"] = _peak_rss_bytes()
         print(json.dumps(result))
         return
 
+    data = args.results / "coverage-data"
     cases = []
     if args.mnist_run is not None:
-        cases.append(("mnist-demo", _export_run(args.mnist_run)))
+        cases.append(("mnist-demo", lambda: _export_run(args.mnist_run, data)))
     for size in [int(value) for value in args.sizes.split(",") if value]:
-        cases.append((f"synthetic-{size}", _synthetic(size, args.dims, args.queries)))
+        cases.append((f"synthetic-{size}",
+                      lambda size=size: _synthetic(size, args.dims, args.queries, data)))
 
     rows = []
-    print(_header())
-    for name, folder in cases:
+    print(_header(), flush=True)
+    for name, prepare in cases:
+        folder = prepare()
         ours = _run_worker("dataerrors", folder, timeout=None)
         peer = _run_worker("cleanlab", folder, timeout=args.peer_timeout)
         row = {"case": name, **_shape(folder), "dataerrors": ours, "cleanlab": peer}
         rows.append(row)
-        print(_format(row))
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "coverage.json").write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()},
+        print(_format(row), flush=True)
+    args.results.mkdir(parents=True, exist_ok=True)
+    (args.results / "coverage.json").write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()},
                                                         "rows": rows}, indent=2))
 
 
 # ----------------------------------------------------------------------------- data
 
 
-def _synthetic(n_train: int, n_dims: int, n_queries: int) -> Path:
+def _synthetic(n_train: int, n_dims: int, n_queries: int, data: Path) -> Path:
     sys.path.insert(0, str(BENCH))
     from synthetic_embeddings import EmbeddingGenerator
 
-    folder = DATA / f"synthetic-{n_train}-{n_dims}-{n_queries}"
+    folder = data / f"synthetic-{n_train}-{n_dims}-{n_queries}"
     if (folder / "done").exists():
         return folder
     folder.mkdir(parents=True, exist_ok=True)
@@ -108,13 +113,13 @@ def _synthetic(n_train: int, n_dims: int, n_queries: int) -> Path:
     return folder
 
 
-def _export_run(run_folder: Path) -> Path:
+def _export_run(run_folder: Path, data: Path) -> Path:
     from dataerrors.run import open_run
     from dataerrors.store import reader
     from dataerrors.store.tables import vectors_to_numpy
 
     run = open_run(run_folder)
-    folder = DATA / "mnist-demo"
+    folder = data / "mnist-demo"
     folder.mkdir(parents=True, exist_ok=True)
 
     def embeddings(split: str) -> np.ndarray:
@@ -207,6 +212,15 @@ def _cleanlab_worker(folder: Path) -> dict[str, object]:
 
 
 WORKERS = {"dataerrors": _dataerrors_worker, "cleanlab": _cleanlab_worker}
+
+
+def _peak_rss_bytes() -> int:
+    # VmHWM belongs to this process image: unlike ru_maxrss, it does not carry over the peak of
+    # the parent process across fork and exec.
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def _auroc(is_outside: np.ndarray, scores: np.ndarray) -> float:

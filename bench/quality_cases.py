@@ -27,7 +27,7 @@ import pandas as pd
 
 import dataerrors
 from dataerrors.store import reader
-from dataerrors.store.tables import fixed_list_to_numpy
+from dataerrors.store.tables import vectors_to_numpy
 
 from .ground_truth import (
     ConfirmedErrors,
@@ -164,7 +164,7 @@ def _epoch_probs(run: dataerrors.Run, split: str, epoch: int, ids: np.ndarray) -
     found_ids, parts = [], []
     for batch in reader.iter_vectors(run.layout, split, epoch, ["id", "probs"]):
         found_ids.append(batch.column("id").to_numpy())
-        parts.append(fixed_list_to_numpy(batch.column("probs"), np.float64))
+        parts.append(vectors_to_numpy(batch.column("probs"), np.float64))
     stored_ids = np.concatenate(found_ids)
     probs = np.concatenate(parts)
     order = np.argsort(stored_ids)

@@ -6,7 +6,6 @@ import pytest
 from dataerrors.analysis.neighbors import (
     IndexPlan,
     build_index,
-    neighbor_disagreement,
     plan_index,
     sample_rows,
     search_neighbors,
@@ -179,22 +178,6 @@ def test_zero_embedding_is_at_half_distance():
     np.testing.assert_allclose(found.distances[0], [0.5, 0.5], atol=1e-6)
 
 
-def test_neighbor_disagreement_hand_computed():
-    labels = np.array([0, 1, -1, 2])
-    neighbor_labels = np.array([[0, 1, 1, -1], [1, 1, 1, 1], [0, 0, 0, 0], [-1, -1, -1, -1]])
-    share = neighbor_disagreement(labels, neighbor_labels)
-    np.testing.assert_allclose(share[:2], [2 / 3, 0.0])
-    assert np.isnan(share[2])
-    assert np.isnan(share[3])
-
-
-def test_neighbor_disagreement_range():
-    rng = np.random.default_rng(0)
-    share = neighbor_disagreement(rng.integers(0, 5, 1000), rng.integers(0, 5, (1000, 10)))
-    assert share.dtype == np.float32
-    assert ((share >= 0) & (share <= 1)).all()
-
-
 def test_sample_rows_distinct_sorted_deterministic():
     rows = sample_rows(1000, 100, seed=1)
     assert rows.shape == (100,)
@@ -258,10 +241,3 @@ def test_train_index_needs_sample_for_ivf():
     with pytest.raises(InvalidInputError, match="pass the result of plan_index"):
         train_index("exact")  # type: ignore[arg-type]
     assert isinstance(plan, IndexPlan)
-
-
-def test_neighbor_disagreement_rejects_bad_shapes():
-    with pytest.raises(InvalidInputError, match=r"neighbor_labels has shape \(3, 2\)"):
-        neighbor_disagreement(np.array([0, 1]), np.zeros((3, 2), dtype=int))
-    with pytest.raises(InvalidInputError, match="labels has shape"):
-        neighbor_disagreement(np.array([0.5, 1.0]), np.zeros((2, 2), dtype=int))

@@ -151,3 +151,12 @@ def test_fit_clusters_rejects_bad_arguments():
         fit_clusters(np.zeros((4, 2)), min_cluster_size=1)
     with pytest.raises(InvalidInputError, match="NaN or infinite"):
         assign_clusters(None, np.full((1, 2), np.nan))
+
+
+def test_clusters_on_even_grid_return_no_model():
+    # An evenly spaced grid has no denser region, so HDBSCAN finds no cluster.
+    grid = np.stack(np.meshgrid(np.arange(8.0), np.arange(8.0)), axis=-1).reshape(-1, 2)
+    model, clusters = fit_clusters(grid, min_cluster_size=20)
+    assert model is None
+    assert (clusters == NOISE).all()
+    assert (assign_clusters(model, grid[:3]) == NOISE).all()

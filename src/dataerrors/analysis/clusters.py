@@ -40,8 +40,8 @@ def fit_clusters(coordinates: FloatArray, min_cluster_size: int | None = None) -
 
     Returns
     -------
-    model : hdbscan.HDBSCAN
-        The fitted clusterer, for :func:`assign_clusters`.
+    model : hdbscan.HDBSCAN or None
+        The fitted clusterer, for :func:`assign_clusters`; None when no cluster was found.
     clusters : (n_samples,) int32
         Cluster of each sample, numbered from 0; -1 is noise (no cluster).
     """
@@ -66,7 +66,11 @@ def fit_clusters(coordinates: FloatArray, min_cluster_size: int | None = None) -
         prediction_data=True,
     )
     model.fit(coordinates)
-    return model, model.labels_.astype(np.int32)
+    clusters = model.labels_.astype(np.int32)
+    if (clusters == NOISE).all():
+        # Without a cluster there is nothing to assign new points to.
+        return None, clusters
+    return model, clusters
 
 
 def assign_clusters(model: Any, coordinates: FloatArray) -> np.ndarray:

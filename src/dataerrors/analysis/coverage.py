@@ -9,7 +9,7 @@ itself, so that about ``flag_share`` of samples drawn like the training data are
 Note: training embeddings logged during an epoch come from a model that kept changing during
 that epoch, while a test split logged after it sees the final model; that drift makes test
 samples look farther away, so more than ``flag_share`` of an in-distribution test split may be
-flagged (on MNIST, 7.2% instead of 5%; ``docs/benchmarks.md``).
+flagged (on MNIST, 7.3% instead of 5%; ``docs/benchmarks.md``).
 """
 
 from __future__ import annotations

@@ -2,11 +2,12 @@
 
 Embeddings are L2-normalised (the neighbour index compares directions too) and, when wider than
 :data:`MAP_PCA_DIMS`, reduced by PCA. UMAP (McInnes, Healy, Melville, "UMAP: Uniform Manifold
-Approximation and Projection for Dimension Reduction", 2018) is fitted on at most
+Approximation and Projection for Dimension Reduction", arXiv:1802.03426, 2018) is fitted on at most
 :data:`MAP_FIT_MAX_SAMPLES` training samples, with exact nearest neighbours from FAISS. Every
-other sample, of any split, is placed at the weighted mean of the map positions of its
-:data:`N_MAP_NEIGHBORS` nearest fitted samples, the starting point that UMAP's own ``transform``
-refines. All splits therefore share one coordinate system.
+other sample, of any split, is placed at a weighted mean of the map positions of its
+:data:`N_MAP_NEIGHBORS` nearest fitted samples. umap-learn's own ``transform`` starts from such
+a weighted mean too, then refines it with further optimisation epochs. All splits therefore
+share one coordinate system.
 
 Note: placed samples are not refined by further UMAP epochs, so a placed sample lies inside the
 hull of its neighbours: an outlier lands next to its nearest training samples instead of far away.

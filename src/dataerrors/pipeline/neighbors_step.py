@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from ..analysis.neighbor_labels import neighbor_disagreement
 from ..analysis.neighbors import (
     IndexPlan,
     Neighbors,
-    neighbor_disagreement,
     plan_index,
     sample_rows,
     search_neighbors,
