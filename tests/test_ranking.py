@@ -72,12 +72,14 @@ def test_hand_computed_epochs_and_neighbours():
     ])
     embeddings = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.1, 0.9]])
     frame = dataerrors.rank_label_errors([0, 0, 1, 1], probs, embeddings)
-    # Sample 0: margins 0.2 and 0.6, AUM 0.4. With 4 samples each has 3 neighbours, the 2 of
-    # the other class among them: disagreement 2/3.
+    # Sample 0: margins 0.2 then 0.6, AUM 0.4. Sample 2: margins 0.6 then 0.2, AUM 0.4, last
+    # 0.2. With 4 samples each has 3 neighbours, 2 of the other class: disagreement 2/3.
     assert frame["aum"][0] == pytest.approx(0.4)
+    assert frame["margin"][2] == pytest.approx(0.2)
     assert frame["neighbor_disagreement"].tolist() == pytest.approx([2 / 3] * 4)
-    expected = (1 - NEIGHBOR_WEIGHT) * (1 - 0.4) / 2 + NEIGHBOR_WEIGHT * 2 / 3
-    assert frame["dep"][0] == pytest.approx(expected)
+    from_neighbors = NEIGHBOR_WEIGHT * 2 / 3
+    assert frame["dep"][0] == pytest.approx((1 - NEIGHBOR_WEIGHT) * (1 - 0.4) / 2 + from_neighbors)
+    assert frame["dep"][2] == pytest.approx((1 - NEIGHBOR_WEIGHT) * (1 - 0.2) / 2 + from_neighbors)
 
 
 def test_index_follows_labels_series():
