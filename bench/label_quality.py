@@ -265,8 +265,9 @@ def markdown_report(
     lines = [
         "# Label quality: dataerrors vs cleanlab",
         "",
-        "AP: average precision against the confirmed errors. Figures of datasets with several "
-        "seeds are means over the seeds (± population standard deviation).",
+        "AP: average precision against the known errors (confirmed by people, except the "
+        "synthetic ones of mnist-memorize). Figures of datasets with several seeds are means "
+        "over the seeds (± population standard deviation). Flags: precision / recall.",
         "",
         "| ground truth | seeds | errors | DEP AP | cleanlab best AP | DEP / best | "
         "flag P / R (dataerrors) | flag P / R (find_label_issues) |",
@@ -322,7 +323,7 @@ def _dataset_lines(summary: dict[str, Any], description: str) -> list[str]:
     lines = [
         f"## {summary['dataset']}",
         "",
-        f"{description}. Confirmed errors: {summary['n_errors']:.0f}; K = that number.",
+        f"{description}. Known errors: {summary['n_errors']:.0f}; K = that number.",
         "",
         f"| ranking | AP | AUROC | precision@K | recall@{TOP_N} | candidate recall@{TOP_N} |",
         "|---|---|---|---|---|---|",
@@ -343,7 +344,7 @@ def _dataset_lines(summary: dict[str, Any], description: str) -> list[str]:
     lines += [
         "",
         f"Estimated label errors: dataerrors {estimates['dataerrors']:.0f}, cleanlab "
-        f"num_label_issues {estimates['cleanlab num_label_issues']:.0f}; confirmed "
+        f"num_label_issues {estimates['cleanlab num_label_issues']:.0f}; known "
         f"{summary['n_errors']:.0f}.",
         "",
     ]

@@ -42,6 +42,7 @@ logger = logging.getLogger(__name__)
 
 #: dataerrors columns each case provides, one row per sample.
 SCORE_COLUMNS = ("dep", "aum", "margin", "neighbor_disagreement", "is_likely_mislabeled")
+_DISPLAY_NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10"}
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ def published_case(dataset: str) -> Case:
         name=f"{dataset}-published",
         dataset=f"{dataset}-published",
         description=(
-            f"{dataset.upper()} test set, 10,000 samples: published cross-validated "
+            f"{_DISPLAY_NAMES[dataset]} test set, 10,000 samples: published cross-validated "
             "probabilities, one set, no embeddings"
         ),
         labels=labels,

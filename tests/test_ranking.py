@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
 
 import dataerrors
+from dataerrors import ranking
 from dataerrors.analysis.dep import NEIGHBOR_WEIGHT
-from dataerrors.errors import InvalidInputError
+from dataerrors.errors import InvalidInputError, SkippedSignalWarning
 
 
 def random_outputs(n_samples: int = 300, n_classes: int = 4, n_epochs: int = 3, seed: int = 0):
@@ -132,3 +135,20 @@ def test_matches_a_logged_run(tmp_path):
 def test_invalid_input(labels, probs, embeddings, message):
     with pytest.raises(InvalidInputError, match=message):
         dataerrors.rank_label_errors(labels, probs, embeddings)
+
+
+def test_large_embeddings_skip_neighbours(monkeypatch):
+    monkeypatch.setattr(ranking, "MAX_EXACT_SAMPLES", 100)
+    labels, probs, embeddings, _ = random_outputs(n_samples=150)
+    with pytest.warns(SkippedSignalWarning, match="150 rows, more than the 100"):
+        frame = dataerrors.rank_label_errors(labels, probs, embeddings)
+    assert frame["neighbor_disagreement"].isna().all()
+    assert not frame["dep"].isna().any()
+
+
+def test_missing_faiss_skips_neighbours(monkeypatch):
+    monkeypatch.setitem(sys.modules, "faiss", None)  # makes `import faiss` raise ImportError
+    labels, probs, embeddings, _ = random_outputs(n_samples=50)
+    with pytest.warns(SkippedSignalWarning, match="faiss is not installed"):
+        frame = dataerrors.rank_label_errors(labels, probs, embeddings)
+    assert frame["neighbor_disagreement"].isna().all()

@@ -49,6 +49,19 @@ def data_error_potential(
         epoch, 0.5 when it was torn between the given label and one other class, and 1 when it
         gave another class probability 1. The neighbour signal moves it toward the share of
         neighbours that disagree. NaN where ``aum`` is NaN (unlabeled or never logged samples).
+
+    Notes
+    -----
+    Measured with ``python -m bench.label_quality`` (docs/benchmarks.md): against
+    human-confirmed label errors, DEP's average precision was 0.458 on the MNIST demo's test
+    split and 0.102 on k-fold fine-tuned CIFAR-10 images (mean of 3 seeds), against 0.321 and
+    0.092 for cleanlab's best label quality score. With one set of probabilities and no
+    neighbours DEP ranks as cleanlab's ``normalized_margin``.
+
+    References
+    ----------
+    Pleiss, Zhang, Elenberg, Weinberger, "Identifying Mislabeled Data using the Area Under the
+    Margin Ranking", NeurIPS 2020.
     """
     from_margin = np.clip((1.0 - np.fmin(aum, last_margin)) / 2.0, 0.0, 1.0)
     if neighbor_disagreement is None:

@@ -50,11 +50,11 @@ def explain_sample(
     Returns
     -------
     dict
-        ``dep``, ``label``, ``suggested_label`` and ``is_likely_mislabeled``; ``signals``, one
+        ``dep``, ``label``, ``suggested_label`` and ``is_likely_mislabeled``. ``signals`` has one
         entry per signal (``margin``, ``neighbors``, ``confident_label``) with its values, its
-        part of DEP where it has one, and ``raises_dep`` (whether it points to a label error);
-        ``reasons``, one short phrase per signal that raises DEP; and ``sentence``, all of it in
-        one English sentence.
+        part of DEP where it has one, and ``raises_dep``, whether it points to a label error.
+        ``reasons`` has one short phrase per signal that raises DEP, and ``sentence`` puts them
+        into one English sentence.
     """
     names = _ClassNames(class_names)
     margin_signal = _margin_signal(label, margins, predicted, not math.isnan(neighbor_disagreement))

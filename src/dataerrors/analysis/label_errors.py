@@ -29,7 +29,7 @@ class LabelErrorScores:
     [0, 1], higher means more likely a label error; NaN for unlabeled samples and
     samples without outputs. ``neighbor_disagreement`` is NaN when no neighbours were given.
     ``neighbor_label`` is -1 and ``neighbor_label_share`` NaN in the same cases.
-    ``difficulty`` holds "easy", "ambiguous", "hard" or None (no DEP).
+    ``difficulty`` is "easy", "ambiguous", "hard" or None (no DEP).
     """
 
     dynamics: Dynamics
