@@ -362,8 +362,10 @@ class Run:
         """Return one row per sample of ``split`` with its inputs, metadata and every score.
 
         Columns include ``id``, ``label``, ``label_name``, ``predicted``, ``suggested_label``,
-        ``dep`` (in [0, 1], higher = more likely a data error), ``aum``, ``confidence``,
-        ``variability``, ``correctness``, ``is_likely_mislabeled``, ``input`` and metadata columns.
+        ``dep`` (in [0, 1], higher = more likely a data error), ``aum``, ``margin`` (last logged
+        epoch), ``confidence``, ``variability``, ``correctness``, ``is_likely_mislabeled``,
+        ``neighbor_disagreement`` and ``neighbor_label`` (NaN and -1 without embeddings),
+        ``input`` and metadata columns. See :meth:`explain` for why one sample has its DEP.
         Rows are in the order samples were logged; sort with ``.sort_values("dep", ascending=False)``.
         """
         from .store.queries import sample_rows
