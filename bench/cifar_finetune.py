@@ -13,10 +13,10 @@ Design, chosen to fit 2 CPU cores:
   for each image and its mirror image, are computed once and cached under ``bench/results/``.
   Each fold trains the last blocks, the 1280-d head and a new 10-class layer on the cache, with
   random horizontal flips as augmentation.
-- **Head first.** The first ``HEAD_EPOCHS`` epochs train only the new classification layer, so its
-  random start does not disturb the pretrained blocks; later epochs train the whole tail.
-- **Logged outputs.** Probabilities are the mean over the image and its mirror image; embeddings
-  are the pooled 1280-d head features (the input of the classification layer).
+- **Head first.** The first ``HEAD_EPOCHS`` epochs train only the new classification layer, so
+  that its random start does not disturb the pretrained blocks. Later epochs train the whole tail.
+- **Logged outputs.** Probabilities are the mean over the image and its mirror image. Embeddings
+  are the pooled 1280-d head features, the input of the classification layer.
 
 The run folder doubles as the cache of the training: a finished run with the same settings is
 reused, and only analyzed again.

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 #: A candidate is a confirmed error when fewer than this many of its 5 crowd workers chose the
-#: given label; this reproduces the published counts (MNIST 15 of 100, CIFAR-10 54 of 275).
+#: given label. This rule reproduces the published counts (MNIST 15 of 100, CIFAR-10 54 of 275).
 MIN_VOTES_FOR_GIVEN = 3
 
 
@@ -36,7 +36,7 @@ def reference_data_folder() -> Path:
 
 @dataclass(frozen=True)
 class ConfirmedErrors:
-    """Which test-set samples people checked, and which of them are label errors.
+    """Masks of the test-set samples that people checked and of those found to be label errors.
 
     Both masks have one entry per test-set sample, in the published test-set order.
     """

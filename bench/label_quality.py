@@ -31,6 +31,7 @@ from .quality_cases import (
     Case,
     cifar10_finetune_cases,
     mnist_demo_case,
+    mnist_memorize_case,
     published_case,
 )
 
@@ -41,7 +42,9 @@ FLAG_NAMES = ("dataerrors is_likely_mislabeled", "cleanlab find_label_issues")
 WEIGHT_GRID = tuple(round(0.1 * step, 1) for step in range(11))
 
 
-CASE_NAMES = ("mnist-published", "cifar10-published", "mnist-demo", "cifar10-finetune")
+CASE_NAMES = (
+    "mnist-published", "cifar10-published", "mnist-demo", "mnist-memorize", "cifar10-finetune",
+)
 
 
 def build_cases(
@@ -54,6 +57,8 @@ def build_cases(
             cases.append(published_case(name.split("-")[0]))
         elif name == "mnist-demo":
             cases.append(mnist_demo_case(results, report))
+        elif name == "mnist-memorize":
+            cases.append(mnist_memorize_case(results, report))
         elif name == "cifar10-finetune":
             cases.extend(cifar10_finetune_cases(results, seeds, report))
     return cases
@@ -64,9 +69,13 @@ def rankings(case: Case) -> dict[str, np.ndarray]:
     from cleanlab.rank import get_label_quality_scores
 
     scores = case.scores
+    aum = scores["aum"].to_numpy(np.float64)
+    last_margin = scores["margin"].to_numpy(np.float64)
     ranked = {
         DEP: scores["dep"].to_numpy(np.float64),
-        "  DEP signal: margin, (1 - AUM) / 2": (1 - scores["aum"].to_numpy(np.float64)) / 2,
+        "  DEP signal: margin, (1 - min(AUM, last margin)) / 2": (1 - np.minimum(aum, last_margin)) / 2,
+        "    AUM alone, (1 - AUM) / 2": (1 - aum) / 2,
+        "    last margin alone, (1 - last margin) / 2": (1 - last_margin) / 2,
     }
     disagreement = scores["neighbor_disagreement"].to_numpy(np.float64)
     if not np.isnan(disagreement).all():
@@ -198,9 +207,46 @@ def weight_study(cases: list[Case]) -> dict[str, Any] | None:
     return {"weights": list(WEIGHT_GRID), "average_precision": ap, "leave_one_out": held_out}
 
 
+#: Forms of the margin signal compared by :func:`margin_form_study`, from (AUM, last margin).
+MARGIN_FORMS: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+    "AUM": lambda aum, last: aum,
+    "last margin": lambda aum, last: last,
+    "mean of the two": lambda aum, last: (aum + last) / 2,
+    "min of the two (DEP)": np.minimum,
+}
+
+
+def margin_form_study(cases: list[Case]) -> dict[str, dict[str, float]]:
+    """Return the average precision of DEP with each form of its margin signal, per dataset.
+
+    Each form is blended with the neighbour signal (where there is one) as DEP does; a dataset's
+    figure is its mean over its cases (seeds).
+    """
+    by_dataset: dict[str, list[Case]] = {}
+    for case in cases:
+        by_dataset.setdefault(case.dataset, []).append(case)
+    study: dict[str, dict[str, float]] = {}
+    for dataset, members in by_dataset.items():
+        study[dataset] = {}
+        for form, combine in MARGIN_FORMS.items():
+            values = []
+            for case in members:
+                margin = combine(case.scores["aum"].to_numpy(np.float32),
+                                 case.scores["margin"].to_numpy(np.float32))
+                dep = data_error_potential(
+                    margin, margin, case.scores["neighbor_disagreement"].to_numpy(np.float32)
+                )
+                truth = case.truth
+                values.append(ranking_metrics(dep.astype(np.float64), truth.is_error,
+                                              truth.is_candidate)["average_precision"])
+            study[dataset][form] = float(np.mean(values))
+    return study
+
+
 def _dep_ap(case: Case, weight: float) -> float:
     dep = data_error_potential(
         case.scores["aum"].to_numpy(np.float32),
+        case.scores["margin"].to_numpy(np.float32),
         case.scores["neighbor_disagreement"].to_numpy(np.float32),
         neighbor_weight=weight,
     )
@@ -209,7 +255,9 @@ def _dep_ap(case: Case, weight: float) -> float:
 
 
 def markdown_report(
-    evaluations: list[dict[str, Any]], summaries: list[dict[str, Any]],
+    evaluations: list[dict[str, Any]],
+    summaries: list[dict[str, Any]],
+    forms: dict[str, dict[str, float]],
     study: dict[str, Any] | None,
 ) -> str:
     """Format the figures as Markdown: a headline table, then one section per dataset."""
@@ -217,8 +265,9 @@ def markdown_report(
     lines = [
         "# Label quality: dataerrors vs cleanlab",
         "",
-        "AP: average precision against the confirmed errors. Figures of datasets with several "
-        "seeds are means over the seeds (± population standard deviation).",
+        "AP: average precision against the known errors (confirmed by people, except the "
+        "synthetic ones of mnist-memorize). Figures of datasets with several seeds are means "
+        "over the seeds (± population standard deviation). Flags: precision / recall.",
         "",
         "| ground truth | seeds | errors | DEP AP | cleanlab best AP | DEP / best | "
         "flag P / R (dataerrors) | flag P / R (find_label_issues) |",
@@ -239,9 +288,27 @@ def markdown_report(
     lines.append("")
     for summary in summaries:
         lines += _dataset_lines(summary, descriptions[summary["dataset"]])
+    if forms:
+        lines += _form_lines(forms)
     if study is not None:
         lines += _study_lines(study)
     return "\n".join(lines)
+
+
+def _form_lines(forms: dict[str, dict[str, float]]) -> list[str]:
+    names = list(MARGIN_FORMS)
+    lines = [
+        "## Margin signal of DEP",
+        "",
+        "Average precision of DEP with each form of its margin signal, blended with the "
+        "neighbour signal as DEP does:",
+        "",
+        "| ground truth | " + " | ".join(names) + " |",
+        "|---|" + "---|" * len(names),
+    ]
+    for dataset, figures in forms.items():
+        lines.append(f"| {dataset} | " + " | ".join(f"{figures[name]:.3f}" for name in names) + " |")
+    return lines + [""]
 
 
 def _dataset_lines(summary: dict[str, Any], description: str) -> list[str]:
@@ -256,7 +323,7 @@ def _dataset_lines(summary: dict[str, Any], description: str) -> list[str]:
     lines = [
         f"## {summary['dataset']}",
         "",
-        f"{description}. Confirmed errors: {summary['n_errors']:.0f}; K = that number.",
+        f"{description}. Known errors: {summary['n_errors']:.0f}; K = that number.",
         "",
         f"| ranking | AP | AUROC | precision@K | recall@{TOP_N} | candidate recall@{TOP_N} |",
         "|---|---|---|---|---|---|",
@@ -277,7 +344,7 @@ def _dataset_lines(summary: dict[str, Any], description: str) -> list[str]:
     lines += [
         "",
         f"Estimated label errors: dataerrors {estimates['dataerrors']:.0f}, cleanlab "
-        f"num_label_issues {estimates['cleanlab num_label_issues']:.0f}; confirmed "
+        f"num_label_issues {estimates['cleanlab num_label_issues']:.0f}; known "
         f"{summary['n_errors']:.0f}.",
         "",
     ]
@@ -289,7 +356,8 @@ def _study_lines(study: dict[str, Any]) -> list[str]:
     lines = [
         "## Neighbour weight of DEP, leave one case out",
         "",
-        "Average precision of DEP = (1 - w) (1 - AUM) / 2 + w neighbour disagreement:",
+        "Average precision of DEP = (1 - w) (1 - min(AUM, last margin)) / 2 + w neighbour "
+        "disagreement:",
         "",
         "| case | " + " | ".join(f"w={weight:.1f}" for weight in weights) + " |",
         "|---|" + "---|" * len(weights),
@@ -327,11 +395,17 @@ def main(argv: list[str] | None = None) -> int:
     cases = build_cases(names, arguments.results, seeds, report)
     evaluations = [evaluate(case) for case in cases]
     summaries = aggregate(evaluations)
+    forms = margin_form_study(cases)
     study = weight_study(cases)
-    text = markdown_report(evaluations, summaries, study)
+    text = markdown_report(evaluations, summaries, forms, study)
     arguments.results.mkdir(parents=True, exist_ok=True)
     (arguments.results / "label_quality.md").write_text(text + "\n", encoding="utf-8")
-    figures = {"datasets": summaries, "cases": evaluations, "neighbor_weight_study": study}
+    figures = {
+        "datasets": summaries,
+        "cases": evaluations,
+        "margin_form_study": forms,
+        "neighbor_weight_study": study,
+    }
     (arguments.results / "label_quality.json").write_text(
         json.dumps(figures, indent=2) + "\n", encoding="utf-8"
     )

@@ -1,8 +1,8 @@
 """How well a ranking or a yes/no flag finds known label errors.
 
 Every function takes one score or flag per sample and a boolean mask of the confirmed errors.
-Rankings put the highest score first; ties are broken by sample order, the same way for every
-ranking, so precision at K and recall in the top N are reproducible.
+Rankings put the highest score first. Ties are broken by sample order, the same way for every
+ranking, so that precision at K and recall in the top N are reproducible.
 """
 
 from __future__ import annotations
@@ -38,10 +38,10 @@ def ranking_metrics(
     Returns
     -------
     dict
-        ``average_precision`` and ``auroc`` against the confirmed errors (in [0, 1], higher is
-        better); ``precision_at_k``: the share of errors among the top K, K being the number of
-        confirmed errors; ``recall_top_n``: the share of confirmed errors in the top ``top_n``;
-        ``candidate_recall_top_n``: the same for the checked candidates.
+        ``average_precision`` and ``auroc`` against the confirmed errors, in [0, 1], higher is
+        better. ``precision_at_k`` is the share of errors among the top K, K being the number of
+        confirmed errors. ``recall_top_n`` is the share of confirmed errors in the top
+        ``top_n``, and ``candidate_recall_top_n`` the same for the checked candidates.
     """
     _check_scores(scores)
     n_errors = int(is_error.sum())

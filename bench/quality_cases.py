@@ -1,13 +1,15 @@
 """The ground truths of the label-quality benchmark, each with dataerrors' scores and the inputs
 cleanlab needs.
 
-Four cases, each a set of samples with human-confirmed label errors among them:
+Five cases; all but ``mnist-memorize`` hold human-confirmed label errors:
 
 - ``mnist-published``, ``cifar10-published``: the published out-of-sample probabilities of the
   MNIST and CIFAR-10 test sets, scored by :func:`dataerrors.rank_label_errors` (one set of
   probabilities, no embeddings).
 - ``mnist-demo``: the test split of the MNIST demo run (``dataerrors demo``), 3 epochs of a small
   CNN, scored by the run's own analysis.
+- ``mnist-memorize``: 4,000 MNIST training images with synthetic label changes, in-sample
+  outputs of a model trained long enough to memorise them (:mod:`bench.mnist_memorize`).
 - ``cifar10-finetune``: 1,120 CIFAR-10 test images, EfficientNet-Lite0 fine-tuned by k-fold and
   logged every epoch (:mod:`bench.cifar_finetune`), scored by the run's own analysis, once per
   seed because 19 confirmed errors make one run's figures noisy. Its ``cifar10h`` variant takes
@@ -39,7 +41,8 @@ from .ground_truth import (
 logger = logging.getLogger(__name__)
 
 #: dataerrors columns each case provides, one row per sample.
-SCORE_COLUMNS = ("dep", "aum", "neighbor_disagreement", "is_likely_mislabeled")
+SCORE_COLUMNS = ("dep", "aum", "margin", "neighbor_disagreement", "is_likely_mislabeled")
+_DISPLAY_NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10"}
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,7 @@ def published_case(dataset: str) -> Case:
         name=f"{dataset}-published",
         dataset=f"{dataset}-published",
         description=(
-            f"{dataset.upper()} test set, 10,000 samples: published cross-validated "
+            f"{_DISPLAY_NAMES[dataset]} test set, 10,000 samples: published cross-validated "
             "probabilities, one set, no embeddings"
         ),
         labels=labels,
@@ -130,6 +133,20 @@ def cifar10_finetune_cases(
         )
         cases += [case, variant]
     return cases
+
+
+def mnist_memorize_case(results: Path, report: Callable[[str], None] = logger.info) -> Case:
+    """Score the in-sample run with synthetic label changes (:mod:`bench.mnist_memorize`)."""
+    from .mnist_memorize import EPOCHS, FLIP_RATE, N_SAMPLES, memorize_run
+
+    run, changed = memorize_run(results, report=report)
+    description = (
+        f"{N_SAMPLES:,} MNIST training images with {100 * FLIP_RATE:.0f}% of labels changed at "
+        f"random (synthetic errors): the demo CNN, {EPOCHS} epochs, in-sample outputs, 128-d "
+        "embeddings; cleanlab gets in-sample probabilities"
+    )
+    truth = ConfirmedErrors(is_error=changed, is_candidate=changed)
+    return _run_case(run, "training", "mnist-memorize", "mnist-memorize", description, truth)
 
 
 def _run_case(

@@ -26,13 +26,15 @@ def test_every_signal_raises_dep():
     assert signals["margin"]["aum"] == pytest.approx(-0.7333333)
     assert signals["margin"]["n_epochs_other_class"] == 3
     assert signals["margin"]["most_predicted_other_class"] == 1
-    assert signals["margin"]["dep_part"] == pytest.approx((1 - NEIGHBOR_WEIGHT) * (1 + 0.7333333) / 2)
+    assert signals["margin"]["last_margin"] == pytest.approx(-0.9)
+    # The lower of the mean and the last margin counts: -0.9.
+    assert signals["margin"]["dep_part"] == pytest.approx((1 - NEIGHBOR_WEIGHT) * (1 + 0.9) / 2)
     assert signals["neighbors"]["dep_part"] == pytest.approx(NEIGHBOR_WEIGHT * 0.8)
     assert all(signal["raises_dep"] for signal in signals.values())
     assert len(result["reasons"]) == 3
     assert result["sentence"] == (
         "DEP 0.90: the model preferred 'dog' over the given label 'cat' in 3 of 3 epoch(s) "
-        "(mean margin -0.73); 80% of its nearest neighbours in embedding space carry another "
+        "(mean margin -0.73, last -0.90); 80% of its nearest neighbours in embedding space carry another "
         "label (most often 'dog'); confident learning places it in class 'dog'. Flagged as "
         "likely mislabeled; suggested label 'dog'."
     )
@@ -50,7 +52,7 @@ def test_no_signal_raises_dep():
 def test_without_neighbours():
     result = explain(neighbor_disagreement=math.nan, neighbor_label=-1)
     assert result["signals"]["neighbors"] is None
-    assert result["signals"]["margin"]["dep_part"] == pytest.approx((1 + 0.7333333) / 2)
+    assert result["signals"]["margin"]["dep_part"] == pytest.approx((1 + 0.9) / 2)
     assert "neighbours" not in result["sentence"]
 
 

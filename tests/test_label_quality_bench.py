@@ -49,7 +49,7 @@ def test_dep_equals_normalized_margin_without_epochs_or_embeddings(figures):
         assert case["dep_ap_over_cleanlab_best"] >= 1.0 - 1e-9
 
 
-def test_flag_at_least_as_precise_at_no_lower_recall(figures):
+def test_flag_beats_find_label_issues(figures):
     data, _ = figures
     for case in data["cases"]:
         ours = case["flags"]["dataerrors is_likely_mislabeled"]

@@ -10,7 +10,7 @@ from dataerrors.errors import DegenerateInputWarning
 def test_flag_fills_each_class_quota_by_dep():
     labels = np.array([0, 0, 0, 1, 1, 1, -1])
     dep = np.array([0.9, 0.2, 0.7, 0.1, 0.3, np.nan, 0.99], dtype=np.float32)
-    # Off the diagonal, class 0 holds an estimated 2 errors and class 1 an estimated 0.6.
+    # Off the diagonal, class 0 has an estimated 2 errors and class 1 an estimated 0.6.
     flags = mislabel.flag_mislabeled(labels, dep, np.array([[1.0, 2.0], [0.6, 2.4]]))
     assert flags.tolist() == [True, False, True, False, True, False, False]
 

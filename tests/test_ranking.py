@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
 
 import dataerrors
+from dataerrors import ranking
 from dataerrors.analysis.dep import NEIGHBOR_WEIGHT
-from dataerrors.errors import InvalidInputError
+from dataerrors.errors import InvalidInputError, SkippedSignalWarning
 
 
 def random_outputs(n_samples: int = 300, n_classes: int = 4, n_epochs: int = 3, seed: int = 0):
@@ -72,12 +75,14 @@ def test_hand_computed_epochs_and_neighbours():
     ])
     embeddings = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.1, 0.9]])
     frame = dataerrors.rank_label_errors([0, 0, 1, 1], probs, embeddings)
-    # Sample 0: margins 0.2 and 0.6, AUM 0.4. With 4 samples each has 3 neighbours, the 2 of
-    # the other class among them: disagreement 2/3.
+    # Sample 0: margins 0.2 then 0.6, AUM 0.4. Sample 2: margins 0.6 then 0.2, AUM 0.4, last
+    # 0.2. With 4 samples each has 3 neighbours, 2 of the other class: disagreement 2/3.
     assert frame["aum"][0] == pytest.approx(0.4)
+    assert frame["margin"][2] == pytest.approx(0.2)
     assert frame["neighbor_disagreement"].tolist() == pytest.approx([2 / 3] * 4)
-    expected = (1 - NEIGHBOR_WEIGHT) * (1 - 0.4) / 2 + NEIGHBOR_WEIGHT * 2 / 3
-    assert frame["dep"][0] == pytest.approx(expected)
+    from_neighbors = NEIGHBOR_WEIGHT * 2 / 3
+    assert frame["dep"][0] == pytest.approx((1 - NEIGHBOR_WEIGHT) * (1 - 0.4) / 2 + from_neighbors)
+    assert frame["dep"][2] == pytest.approx((1 - NEIGHBOR_WEIGHT) * (1 - 0.2) / 2 + from_neighbors)
 
 
 def test_index_follows_labels_series():
@@ -130,3 +135,20 @@ def test_matches_a_logged_run(tmp_path):
 def test_invalid_input(labels, probs, embeddings, message):
     with pytest.raises(InvalidInputError, match=message):
         dataerrors.rank_label_errors(labels, probs, embeddings)
+
+
+def test_large_embeddings_skip_neighbours(monkeypatch):
+    monkeypatch.setattr(ranking, "MAX_EXACT_SAMPLES", 100)
+    labels, probs, embeddings, _ = random_outputs(n_samples=150)
+    with pytest.warns(SkippedSignalWarning, match="150 rows, more than the 100"):
+        frame = dataerrors.rank_label_errors(labels, probs, embeddings)
+    assert frame["neighbor_disagreement"].isna().all()
+    assert not frame["dep"].isna().any()
+
+
+def test_missing_faiss_skips_neighbours(monkeypatch):
+    monkeypatch.setitem(sys.modules, "faiss", None)  # makes `import faiss` raise ImportError
+    labels, probs, embeddings, _ = random_outputs(n_samples=50)
+    with pytest.warns(SkippedSignalWarning, match="faiss is not installed"):
+        frame = dataerrors.rank_label_errors(labels, probs, embeddings)
+    assert frame["neighbor_disagreement"].isna().all()

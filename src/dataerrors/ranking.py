@@ -45,7 +45,7 @@ def rank_label_errors(
         ``confident_label`` (class indices, -1 for none), ``aum``, ``margin`` (last epoch),
         ``confidence``, ``variability``, ``correctness``, ``neighbor_disagreement``,
         ``neighbor_label`` and ``neighbor_label_share`` (NaN or -1 without embeddings) and
-        ``difficulty``. ``frame.attrs`` holds ``estimated_label_errors`` (confident learning's
+        ``difficulty``. ``frame.attrs`` contains ``estimated_label_errors`` (confident learning's
         estimate of the number of label errors) and ``dep_thresholds``. See
         :func:`dataerrors.analysis.dep.data_error_potential` for how DEP combines the signals.
 

@@ -380,12 +380,14 @@ class Run(EditMethods, LoggingContextMixin):
         """Return one row per sample of ``split`` with its inputs, metadata and every score.
 
         Columns include ``id``, ``label``, ``label_name``, ``predicted``, ``suggested_label``,
-        ``dep`` (in [0, 1], higher = more likely a data error), ``aum``, ``confidence``,
-        ``variability``, ``correctness``, ``is_likely_mislabeled``, ``input`` and metadata columns.
-        With logged embeddings also ``neighbor_disagreement`` (share of the 10 nearest training
-        samples with another label, in [0, 1]), ``coverage_distance`` (cosine distance to the
-        10th nearest training sample, in [0, 2]), ``is_out_of_coverage`` (validation, test and
-        inference splits), map coordinates ``x``, ``y`` and ``cluster`` (-1 = noise).
+        ``dep`` (in [0, 1], higher = more likely a data error), ``aum``, ``margin`` (last logged
+        epoch), ``confidence``, ``variability``, ``correctness``, ``is_likely_mislabeled``,
+        ``input`` and metadata columns. With logged embeddings also ``neighbor_disagreement``
+        and ``neighbor_label`` (the 10 nearest neighbours within the split, the signal DEP
+        blends in), ``training_neighbor_disagreement`` (the 10 nearest training samples),
+        ``coverage_distance`` (cosine distance to the 10th nearest training sample, in [0, 2]),
+        ``is_out_of_coverage``, map coordinates ``x``, ``y`` and ``cluster`` (-1 = noise).
+        See :meth:`explain` for why one sample has its DEP.
         Rows are in the order samples were logged; sort with ``.sort_values("dep", ascending=False)``.
 
         With ``apply_edits=True`` the edit log is applied: ``edited_label`` (the label after

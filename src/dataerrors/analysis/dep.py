@@ -13,19 +13,29 @@ NEIGHBOR_WEIGHT = 0.5
 
 def data_error_potential(
     aum: FloatArray,
+    last_margin: FloatArray,
     neighbor_disagreement: FloatArray | None = None,
     neighbor_weight: float = NEIGHBOR_WEIGHT,
 ) -> FloatArray:
     """Return the Data Error Potential of each sample, in [0, 1]; higher = more likely an error.
 
-    DEP = (1 - w) * (1 - AUM) / 2 + w * neighbor_disagreement, with w = ``neighbor_weight``.
-    Where the neighbour signal is missing (no embeddings, NaN), DEP = (1 - AUM) / 2.
+    DEP = (1 - w) * (1 - min(AUM, last margin)) / 2 + w * neighbor_disagreement, with
+    w = ``neighbor_weight``. Where the neighbour signal is missing (no embeddings, NaN),
+    DEP = (1 - min(AUM, last margin)) / 2.
+
+    The margin signal takes the lower of two margins because each misses a different kind of
+    error. A model that memorises a wrong label ends with a high margin, but its mean margin over
+    the epochs (AUM) stays low. Outputs that are out-of-sample (held-out folds, a test split)
+    come from a model that improves over the epochs, so its last margin is the better evidence
+    and a weak early epoch should not hide an error.
 
     Parameters
     ----------
     aum : (n_samples,) float in [-1, 1]
         Area under the margin: mean over epochs of the given-label probability minus the largest
         other class probability (see :func:`dataerrors.analysis.dynamics.training_dynamics`).
+    last_margin : (n_samples,) float in [-1, 1]
+        The margin of the last epoch in which the sample was logged.
     neighbor_disagreement : (n_samples,) float in [0, 1], optional
         Share of the sample's nearest neighbours in embedding space whose label differs (see
         :func:`dataerrors.analysis.neighbor_labels.neighbor_label_disagreement`).
@@ -35,13 +45,25 @@ def data_error_potential(
     Returns
     -------
     (n_samples,) float32 in [0, 1]
-        From the margin alone: 0 when the model gave the given label probability 1 in every
-        epoch, 1 when it gave another class probability 1 in every epoch, 0.5 when it was torn
-        between the given label and one other class. With neighbours, the same value moved
-        toward the share of neighbours that disagree. NaN where ``aum`` is NaN (unlabeled or
-        never logged samples).
+        The margin signal alone is 0 when the model gave the given label probability 1 in every
+        epoch, 0.5 when it was torn between the given label and one other class, and 1 when it
+        gave another class probability 1. The neighbour signal moves it toward the share of
+        neighbours that disagree. NaN where ``aum`` is NaN (unlabeled or never logged samples).
+
+    Notes
+    -----
+    Measured with ``python -m bench.label_quality`` (docs/benchmarks.md): against
+    human-confirmed label errors, DEP's average precision was 0.458 on the MNIST demo's test
+    split and 0.102 on k-fold fine-tuned CIFAR-10 images (mean of 3 seeds), against 0.321 and
+    0.092 for cleanlab's best label quality score. With one set of probabilities and no
+    neighbours DEP ranks as cleanlab's ``normalized_margin``.
+
+    References
+    ----------
+    Pleiss, Zhang, Elenberg, Weinberger, "Identifying Mislabeled Data using the Area Under the
+    Margin Ranking", NeurIPS 2020.
     """
-    from_margin = np.clip((1.0 - aum) / 2.0, 0.0, 1.0)
+    from_margin = np.clip((1.0 - np.fmin(aum, last_margin)) / 2.0, 0.0, 1.0)
     if neighbor_disagreement is None:
         return from_margin.astype(np.float32)
     blended = (1.0 - neighbor_weight) * from_margin + neighbor_weight * neighbor_disagreement

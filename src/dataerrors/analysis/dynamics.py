@@ -14,13 +14,14 @@ from .._types import BoolArray, FloatArray
 class Dynamics:
     """Per-sample statistics over the logged epochs; every array has shape (n_samples,).
 
-    ``aum`` is in [-1, 1], higher means the model agreed with the given label more.
-    ``confidence`` and ``correctness`` are in [0, 1], higher means more agreement.
+    ``aum`` and ``last_margin`` (the margin of the last epoch in which the sample was logged) are
+    in [-1, 1], higher means the model agreed with the given label more. ``confidence`` and ``correctness`` are in [0, 1], higher means more agreement.
     ``variability`` is in [0, 0.5], higher means the model changed its mind more.
     A sample with no logged epoch (or no label) gets NaN everywhere.
     """
 
     aum: FloatArray
+    last_margin: FloatArray
     confidence: FloatArray
     variability: FloatArray
     correctness: FloatArray
@@ -56,6 +57,10 @@ def training_dynamics(
     """
     present = ~np.isnan(p_given)
     n_epochs = present.sum(axis=0)
+    last_margin = np.full(p_given.shape[1:], np.nan, dtype=np.float32)
+    for epoch_margins in margins:  # oldest first, so the last logged epoch wins
+        logged = ~np.isnan(epoch_margins)
+        last_margin[logged] = epoch_margins[logged]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns give NaN on purpose
         aum = np.nanmean(margins, axis=0)
@@ -66,6 +71,7 @@ def training_dynamics(
         )
     return Dynamics(
         aum=aum.astype(np.float32),
+        last_margin=last_margin,
         confidence=confidence.astype(np.float32),
         variability=variability.astype(np.float32),
         correctness=correctness.astype(np.float32),

@@ -50,11 +50,11 @@ def explain_sample(
     Returns
     -------
     dict
-        ``dep``, ``label``, ``suggested_label`` and ``is_likely_mislabeled``; ``signals``, one
+        ``dep``, ``label``, ``suggested_label`` and ``is_likely_mislabeled``. ``signals`` has one
         entry per signal (``margin``, ``neighbors``, ``confident_label``) with its values, its
-        part of DEP where it has one, and ``raises_dep`` (whether it points to a label error);
-        ``reasons``, one short phrase per signal that raises DEP; and ``sentence``, all of it in
-        one English sentence.
+        part of DEP where it has one, and ``raises_dep``, whether it points to a label error.
+        ``reasons`` has one short phrase per signal that raises DEP, and ``sentence`` puts them
+        into one English sentence.
     """
     names = _ClassNames(class_names)
     margin_signal = _margin_signal(label, margins, predicted, not math.isnan(neighbor_disagreement))
@@ -106,18 +106,20 @@ def _margin_signal(
     margin_array = np.asarray(margins, dtype=np.float64)
     logged = ~np.isnan(margin_array)
     aum = float(margin_array[logged].mean()) if logged.any() else math.nan
+    last = float(margin_array[logged][-1]) if logged.any() else math.nan
     other = [int(value) for value, seen in zip(predicted, logged) if seen and value != label]
     most_common_other = max(set(other), key=other.count) if other else -1
     weight = 1.0 - NEIGHBOR_WEIGHT if has_neighbors else 1.0
     return {
         "aum": _finite_or_none(aum),
+        "last_margin": _finite_or_none(last),
         "per_epoch": [_finite_or_none(value) for value in margin_array],
         "predicted_per_epoch": [int(value) for value in predicted],
         "n_epochs": int(logged.sum()),
         "n_epochs_other_class": len(other),
         "most_predicted_other_class": most_common_other,
-        "dep_part": _finite_or_none(weight * (1.0 - aum) / 2.0),
-        "raises_dep": bool(logged.any() and aum < 0),
+        "dep_part": _finite_or_none(weight * (1.0 - min(aum, last)) / 2.0),
+        "raises_dep": bool(logged.any() and min(aum, last) < 0),
     }
 
 
@@ -136,7 +138,7 @@ def _margin_reason(label: int, signal: dict[str, Any], names: _ClassNames) -> st
     return (
         f"the model preferred {names(signal['most_predicted_other_class'])} over the given "
         f"label {names(label)} in {signal['n_epochs_other_class']} of {signal['n_epochs']} "
-        f"epoch(s) (mean margin {signal['aum']:+.2f})"
+        f"epoch(s) (mean margin {signal['aum']:+.2f}, last {signal['last_margin']:+.2f})"
     )
 
 
@@ -151,7 +153,8 @@ def _sentence(
         neighbors = ", and most of its nearest neighbours share that label" if has_neighbors else ""
         return (
             f"{head}: no signal points to a label error. The model agreed with the given label "
-            f"{names(label)} (mean margin {margin_signal['aum']:+.2f}){neighbors}."
+            f"{names(label)} (mean margin {margin_signal['aum']:+.2f}, last "
+            f"{margin_signal['last_margin']:+.2f}){neighbors}."
         )
     tail = ""
     if is_likely_mislabeled and suggested_label != label:

@@ -25,10 +25,11 @@ from .neighbor_labels import neighbor_label_disagreement, neighbor_majority_labe
 class LabelErrorScores:
     """Per-sample scores of one split; every array has shape (n_samples,).
 
-    ``dep`` is in [0, 1], higher means more likely a label error; NaN for unlabeled samples and
+    ``margin`` is the margin of the last epoch in which the sample was logged. ``dep`` is in
+    [0, 1], higher means more likely a label error; NaN for unlabeled samples and
     samples without outputs. ``neighbor_disagreement`` is NaN when no neighbours were given.
     ``neighbor_label`` is -1 and ``neighbor_label_share`` NaN in the same cases.
-    ``difficulty`` holds "easy", "ambiguous", "hard" or None (no DEP).
+    ``difficulty`` is "easy", "ambiguous", "hard" or None (no DEP).
     """
 
     dynamics: Dynamics
@@ -99,11 +100,10 @@ def score_label_errors(
         disagreement = np.full(n_samples, np.nan, dtype=np.float32)
         neighbor_label = np.full(n_samples, -1, dtype=np.int32)
         neighbor_share = np.full(n_samples, np.nan, dtype=np.float32)
-    dep = data_error_potential(dynamics.aum, disagreement)
+    dep = data_error_potential(dynamics.aum, dynamics.last_margin, disagreement)
     easy, hard = dep_thresholds(dep)
 
     last_predicted = predicted[-1] if predicted.shape[0] else np.full(n_samples, -1, np.int32)
-    last_margin = margins[-1] if margins.shape[0] else np.full(n_samples, np.nan, np.float32)
     class_counts = np.bincount(labels[(labels >= 0) & has_outputs], minlength=n_classes)
     joint = mislabel.confident_joint(labels, confident, n_classes)
     calibrated = mislabel.calibrate_joint(joint, class_counts)
@@ -115,7 +115,7 @@ def score_label_errors(
     return LabelErrorScores(
         dynamics=dynamics,
         predicted=last_predicted.astype(np.int32),
-        margin=last_margin.astype(np.float32),
+        margin=dynamics.last_margin,
         neighbor_disagreement=disagreement,
         neighbor_label=neighbor_label,
         neighbor_label_share=neighbor_share,

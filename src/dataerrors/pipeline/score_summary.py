@@ -39,12 +39,14 @@ def split_summary(
     n_classes = len(class_names)
     dep = scores.dep
     metrics = class_metrics(confusion)
+
     labeled = (labels >= 0) & scores.has_outputs
     n_scored = int(labeled.sum())
     estimated = scores.estimated_error_count
     class_dep = np.bincount(labels[labeled], weights=dep[labeled], minlength=n_classes)
     class_n = np.bincount(labels[labeled], minlength=n_classes)
     present = metrics.support > 0
+
     summary: dict[str, Any] = {
         "n_samples": analysis.n_samples,
         "n_scored": n_scored,

@@ -1,9 +1,9 @@
 """Scores from the model outputs: training dynamics, DEP, confident learning and metrics.
 
-Memory stays bounded except for neighbours: per-epoch scalars are held for all samples (a few
-float32 per sample and epoch), probability vectors are streamed in chunks twice (thresholds,
-then confident classes), and the last epoch's embeddings are loaded whole for the neighbour
-search, which is skipped above 200,000 samples.
+Per-epoch scalars are held for all samples (a few float32 per sample and epoch). Probability
+vectors are streamed in chunks twice (thresholds, then confident classes). Only the neighbour
+search loads a whole array, the last epoch's embeddings, and it is skipped above 200,000
+samples.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from .score_summary import EpochScores, name_classes, split_summary
 logger = logging.getLogger(__name__)
 
 CHUNK_ROWS = 65536
-#: Analysis columns in table order, by type; "label", the flag and "difficulty" come separately.
+#: Integer and float analysis columns, each group in table order (see ``_add_columns``).
 _INT_COLUMNS = ("predicted", "suggested_label")
 _FLOAT_COLUMNS = ("dep", "aum", "confidence", "variability", "correctness", "margin")
 _NEIGHBOR_FLOAT_COLUMNS = ("neighbor_disagreement", "neighbor_label_share")
@@ -174,6 +174,7 @@ def _label_neighbors(
         rows = rows[valid[known]]
         embeddings[rows] = vectors_to_numpy(column.filter(pa.array(known & valid)))
         logged[rows] = True
+
     found = np.full((analysis.n_samples, N_NEIGHBORS), -1, dtype=np.int64)
     logged_rows = np.flatnonzero(logged)
     if logged_rows.size > 1:
