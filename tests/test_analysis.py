@@ -68,7 +68,8 @@ def test_dynamics_never_logged_is_nan() -> None:
 
 
 def test_dep_hand_computed_and_range() -> None:
-    dep = data_error_potential(np.array([1.0, 0.0, -1.0, np.nan], np.float32))
+    aum = np.array([1.0, 0.0, -1.0, np.nan], np.float32)
+    dep = data_error_potential(aum, aum)
     assert dep[:3].tolist() == pytest.approx([0.0, 0.5, 1.0])
     assert np.isnan(dep[3])
 
@@ -80,7 +81,7 @@ def test_dep_invariants_random() -> None:
     per_epoch = [given_label_scores(_random_probs(rng, n, k), labels) for _ in range(epochs)]
     p_given = np.stack([p for p, _ in per_epoch])
     margins = np.stack([m for _, m in per_epoch])
-    dep = data_error_potential(training_dynamics(p_given, margins, margins > 0).aum)
+    dep = data_error_potential(training_dynamics(p_given, margins, margins > 0).aum, margins[-1])
     assert dep.shape == (n,)
     assert not np.isnan(dep).any()
     assert dep.min() >= 0.0
@@ -88,7 +89,8 @@ def test_dep_invariants_random() -> None:
     permutation = rng.permutation(n)
     permuted = data_error_potential(
         training_dynamics(p_given[:, permutation], margins[:, permutation],
-                          margins[:, permutation] > 0).aum
+                          margins[:, permutation] > 0).aum,
+        margins[-1, permutation],
     )
     assert np.array_equal(permuted, dep[permutation])
 
