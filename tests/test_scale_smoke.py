@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from bench.synthetic import IMAGENET_TRAIN, IMAGENET_VALIDATION, log_imagenet_like_run
 from dataerrors.store.layout import list_parts
-
-# Loaded from its file: putting bench/ on sys.path would let bench/coverage.py shadow the
-# coverage package that numba imports.
-_SPEC = importlib.util.spec_from_file_location(
-    "bench_synthetic", Path(__file__).resolve().parents[1] / "bench" / "synthetic.py"
-)
-synthetic = importlib.util.module_from_spec(_SPEC)
-sys.modules[_SPEC.name] = synthetic  # dataclasses look their module up there
-_SPEC.loader.exec_module(synthetic)
-IMAGENET_TRAIN = synthetic.IMAGENET_TRAIN
-IMAGENET_VALIDATION = synthetic.IMAGENET_VALIDATION
-log_imagenet_like_run = synthetic.log_imagenet_like_run
 
 
 @pytest.mark.slow

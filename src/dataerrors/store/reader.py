@@ -145,12 +145,7 @@ def read_neighbors(layout: RunLayout, split: str, sample_id: int | str) -> pa.Ta
 def read_analysis(
     layout: RunLayout, split: str, columns: Sequence[str] | None = None
 ) -> pa.Table:
-    path = layout.analysis(split)
-    if not path.exists():
-        raise RunNotFoundError(
-            f"no analysis for split {split!r} in {layout.folder}; run `dataerrors analyze "
-            f"{layout.folder}` or run.finish() first."
-        )
+    path = _analysis_path(layout, split)
     return pq.read_table(path, columns=list(columns) if columns is not None else None)
 
 
@@ -158,12 +153,7 @@ def read_analysis_rows(
     layout: RunLayout, split: str, ids: Sequence[int] | Sequence[str], columns: Sequence[str]
 ) -> pa.Table:
     """Return the analysis rows of ``split`` whose id is in ``ids``, in file order."""
-    path = layout.analysis(split)
-    if not path.exists():
-        raise RunNotFoundError(
-            f"no analysis for split {split!r} in {layout.folder}; run `dataerrors analyze "
-            f"{layout.folder}` or run.finish() first."
-        )
+    path = _analysis_path(layout, split)
     dataset = ds.dataset(str(path), format="parquet")
     available = [name for name in columns if name in dataset.schema.names]
     return dataset.to_table(columns=available, filter=ds.field("id").isin(list(ids)))
@@ -197,3 +187,14 @@ def _read_parts(parts: list[Path], columns: Sequence[str] | None) -> pa.Table:
         return pa.table({})
     dataset = ds.dataset([str(path) for path in parts], format="parquet")
     return dataset.to_table(columns=list(columns) if columns is not None else None)
+
+
+def _analysis_path(layout: RunLayout, split: str) -> Path:
+    """Return the analysis file of ``split``, raising if the run was not analyzed yet."""
+    path = layout.analysis(split)
+    if not path.exists():
+        raise RunNotFoundError(
+            f"no analysis for split {split!r} in {layout.folder}; run `dataerrors analyze "
+            f"{layout.folder}` or run.finish() first."
+        )
+    return path
