@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class DemoResult:
-    """What the demo produced: the run and how it did against the confirmed test errors."""
+    """Result of the demo: the run and how it did against the confirmed test errors."""
 
     run: Run
     confirmed_in_top_100: int

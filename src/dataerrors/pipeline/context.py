@@ -1,4 +1,4 @@
-"""What the analysis steps share: the run's layout, and per split its samples and results."""
+"""State shared by the analysis steps: the run's layout, and per split its samples and results."""
 
 from __future__ import annotations
 

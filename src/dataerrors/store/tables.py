@@ -118,7 +118,7 @@ def _fixed_lists(matrix: np.ndarray, width: int) -> pa.FixedSizeListArray:
 def neighbors_table(ids: np.ndarray, neighbor_ids: np.ndarray, distances: np.ndarray) -> pa.Table:
     """Build a split's neighbours table: id, neighbor_ids and neighbor_distances, nearest first.
 
-    ``neighbor_ids`` (n, k) holds training sample ids and ``distances`` (n, k) float cosine
+    ``neighbor_ids`` (n, k) contains training sample ids and ``distances`` (n, k) float cosine
     distances, NaN where a neighbour is missing; a missing neighbour's id is stored as null.
     """
     k = neighbor_ids.shape[1]
