@@ -22,7 +22,7 @@ class SplitAnalysis:
 
     ``columns`` become ``analysis/<split>.parquet`` in insertion order, one row per sample in the
     order samples were logged; ``summary`` becomes the split's entry of ``summary.json``.
-    ``neighbors``, set by the neighbours step when training embeddings were logged, holds each
+    ``neighbors``, set by the neighbours step when training embeddings were logged, contains each
     sample's nearest training samples as rows of the training split (leaving a training sample
     out of its own neighbours), so ``training.labels[neighbors.rows]`` are their given labels.
     """
