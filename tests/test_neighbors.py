@@ -6,6 +6,7 @@ import pytest
 from dataerrors.analysis.neighbors import (
     IndexPlan,
     build_index,
+    neighbors_within,
     plan_index,
     sample_rows,
     search_neighbors,
@@ -241,3 +242,17 @@ def test_train_index_needs_sample_for_ivf():
     with pytest.raises(InvalidInputError, match="pass the result of plan_index"):
         train_index("exact")  # type: ignore[arg-type]
     assert isinstance(plan, IndexPlan)
+
+
+def test_neighbors_within_leaves_each_row_out_and_matches_exact_search():
+    embeddings = clustered(500, 32, seed=5)
+    found = neighbors_within(embeddings, 5)
+    truth = exact_neighbors(embeddings, embeddings, 6)[:, 1:]
+    assert found.rows.shape == (500, 5)
+    assert not (found.rows == np.arange(500)[:, None]).any()
+    assert recall(found.rows, truth) > 0.99
+
+
+def test_neighbors_within_one_row_has_no_neighbours():
+    found = neighbors_within(np.ones((1, 4)), 10)
+    assert found.rows.shape == (1, 0)

@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 
 import dataerrors
-from dataerrors import ranking
 from dataerrors.analysis.dep import NEIGHBOR_WEIGHT
 from dataerrors.errors import InvalidInputError, SkippedSignalWarning
 
@@ -137,13 +136,22 @@ def test_invalid_input(labels, probs, embeddings, message):
         dataerrors.rank_label_errors(labels, probs, embeddings)
 
 
-def test_large_embeddings_skip_neighbours(monkeypatch):
-    monkeypatch.setattr(ranking, "MAX_EXACT_SAMPLES", 100)
-    labels, probs, embeddings, _ = random_outputs(n_samples=150)
-    with pytest.warns(SkippedSignalWarning, match="150 rows, more than the 100"):
-        frame = dataerrors.rank_label_errors(labels, probs, embeddings)
-    assert frame["neighbor_disagreement"].isna().all()
-    assert not frame["dep"].isna().any()
+def test_large_sets_keep_the_neighbour_signal_with_an_approximate_index():
+    # Above 20,000 samples the neighbour index is IVF; the signal must still separate the flips.
+    rng = np.random.default_rng(3)
+    n_samples, n_classes = 24_000, 8
+    truth = rng.integers(0, n_classes, n_samples)
+    embeddings = rng.normal(0, 4, (n_classes, 16))[truth] + rng.normal(0, 1, (n_samples, 16))
+    labels = truth.copy()
+    flipped = rng.random(n_samples) < 0.02
+    labels[flipped] = (labels[flipped] + 1) % n_classes
+    probs = np.full((n_samples, n_classes), 0.3 / (n_classes - 1))
+    probs[np.arange(n_samples), truth] = 0.7
+    frame = dataerrors.rank_label_errors(labels, probs, embeddings)
+    disagreement = frame["neighbor_disagreement"].to_numpy()
+    assert not np.isnan(disagreement).any()
+    assert disagreement[flipped].mean() > 0.9
+    assert disagreement[~flipped].mean() < 0.1
 
 
 def test_missing_faiss_skips_neighbours(monkeypatch):

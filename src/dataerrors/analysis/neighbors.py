@@ -17,7 +17,8 @@ distances but loses neighbours: on 1280-d EfficientNet-Lite0 features its recall
 filled chunk by chunk, so the caller never needs all embeddings in memory at once.
 
 Use :func:`plan_index`, :func:`train_index`, :meth:`NeighborIndex.add` and
-:func:`search_neighbors` to build from chunks, or :func:`build_index` for an in-memory array.
+:func:`search_neighbors` to build from chunks, :func:`build_index` for an in-memory array, or
+:func:`neighbors_within` for the neighbours of each row among the other rows of one array.
 """
 
 from __future__ import annotations
@@ -44,8 +45,8 @@ REDUCE_ABOVE_DIMS = 256
 REDUCED_DIMS = 128
 #: IVF training and PCA fitting use at most this many rows per inverted list.
 TRAINING_ROWS_PER_LIST = 50
-#: PCA is fitted on at most this many rows.
-MAX_PCA_ROWS = 100_000
+#: PCA and the 8-bit codes of the re-ranking are fitted on at most this many rows.
+MAX_PCA_ROWS = 50_000
 #: Inverted lists probed per query.
 DEFAULT_N_PROBE = 24
 #: With PCA, this many candidates per wanted neighbour are re-ranked on the full width.
@@ -61,8 +62,9 @@ class IndexPlan:
     """How to index ``n_samples`` training embeddings of width ``n_dims``.
 
     ``n_lists == 0`` means an exact index; ``n_components is None`` means no PCA reduction;
-    ``refine_factor == 0`` means no re-ranking on the full width. ``n_training_rows`` rows are
-    enough to train the PCA, the IVF quantiser and the 8-bit codes of the re-ranking.
+    ``refine_factor == 0`` means no re-ranking on the full width. ``n_training_rows`` rows train
+    the IVF quantiser; the first ``n_reduction_rows`` of them (full width) train the PCA and the
+    8-bit codes, so a caller streaming from disk can hold the rest already reduced.
     """
 
     n_samples: int
@@ -72,6 +74,7 @@ class IndexPlan:
     n_probe: int
     n_training_rows: int
     refine_factor: int = 0
+    n_reduction_rows: int = 0
 
     @property
     def is_exact(self) -> bool:
@@ -118,9 +121,11 @@ class NeighborIndex:
     order in which rows were passed to :meth:`add`.
     """
 
-    def __init__(self, plan: IndexPlan, index: "faiss.Index") -> None:
+    def __init__(self, plan: IndexPlan, index: "faiss.Index", parts: tuple[Any, ...] = ()) -> None:
         self.plan = plan
         self._index = index
+        # FAISS composite indexes do not own the parts they were built from.
+        self._parts = parts
 
     @property
     def n_samples(self) -> int:
@@ -197,14 +202,65 @@ def plan_index(
     n_lists = 2 ** max(4, round(math.log2(4 * math.sqrt(n_samples))))
     n_probe = min(n_probe, n_lists)
     n_components = reduced_dims if n_dims > reduce_above_dims and reduced_dims < n_dims else None
-    n_training_rows = min(
-        n_samples, max(TRAINING_ROWS_PER_LIST * n_lists, MAX_PCA_ROWS if n_components else 0)
-    )
+    n_training_rows = min(n_samples, TRAINING_ROWS_PER_LIST * n_lists)
+    n_reduction_rows = min(n_training_rows, MAX_PCA_ROWS) if n_components else 0
     refine_factor = int(refine_factor) if n_components else 0
-    return IndexPlan(n_samples, n_dims, n_components, n_lists, n_probe, n_training_rows, refine_factor)
+    return IndexPlan(n_samples, n_dims, n_components, n_lists, n_probe, n_training_rows,
+                     refine_factor, n_reduction_rows)
 
 
-def train_index(plan: IndexPlan, training_rows: FloatArray | None = None, seed: int = 0) -> NeighborIndex:
+class Reduction:
+    """The trained PCA of an index and the 8-bit codes of its full-width re-ranking.
+
+    Fitted on a few full-width rows by :func:`fit_reduction`; :meth:`apply` turns more rows into
+    what the IVF quantiser is trained on, so the rest of a training sample can be held reduced.
+    """
+
+    def __init__(self, plan: IndexPlan, pca: "faiss.PCAMatrix", codes: "faiss.Index | None") -> None:
+        self.plan = plan
+        self.pca = pca
+        self.codes = codes
+
+    def apply(self, embeddings: FloatArray) -> np.ndarray:
+        """Return normalised embeddings projected on the principal components, float32."""
+        return self.pca.apply(_prepare(embeddings, self.plan.n_dims, "embeddings"))
+
+
+def fit_reduction(plan: IndexPlan, rows: FloatArray) -> Reduction | None:
+    """Fit the PCA (and re-ranking codes) of ``plan`` on full-width rows; None without PCA.
+
+    Parameters
+    ----------
+    plan : IndexPlan
+        From :func:`plan_index`.
+    rows : (n_rows, n_dims) float
+        A random sample of the training embeddings; the first ``plan.n_reduction_rows`` are used.
+    """
+    import faiss
+
+    if plan.n_components is None:
+        return None
+    sample = _prepare(rows[: max(plan.n_reduction_rows, 1)], plan.n_dims, "training_rows")
+    if sample.shape[0] < plan.n_components:
+        raise InvalidInputError(
+            f"training_rows has {sample.shape[0]} rows; expected at least {plan.n_components} "
+            f"to fit {plan.n_components} PCA components."
+        )
+    pca = faiss.PCAMatrix(plan.n_dims, plan.n_components)
+    pca.train(sample)
+    codes = None
+    if plan.refine_factor:
+        codes = faiss.IndexScalarQuantizer(plan.n_dims, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_L2)
+        codes.train(sample)
+    return Reduction(plan, pca, codes)
+
+
+def train_index(
+    plan: IndexPlan,
+    training_rows: FloatArray | None = None,
+    seed: int = 0,
+    reduction: Reduction | None = None,
+) -> NeighborIndex:
     """Create an empty index for ``plan`` and train its PCA and IVF quantiser on a sample.
 
     Parameters
@@ -212,10 +268,14 @@ def train_index(plan: IndexPlan, training_rows: FloatArray | None = None, seed: 
     plan : IndexPlan
         From :func:`plan_index`.
     training_rows : (n_rows, n_dims) float, optional
-        A random sample of the training embeddings, at least ``plan.n_training_rows`` rows when
-        ``plan.needs_training``; ignored otherwise.
+        A random sample of the training embeddings, at least ``plan.n_lists`` rows when
+        ``plan.needs_training``; ignored otherwise. With ``reduction``, the rows are already
+        reduced by :meth:`Reduction.apply` (width ``plan.n_components``).
     seed : int
         Seed of the IVF k-means, so the same data give the same index.
+    reduction : Reduction, optional
+        A PCA fitted by :func:`fit_reduction`. Without it, and when the plan reduces, the PCA is
+        fitted on the first ``plan.n_reduction_rows`` of ``training_rows``.
 
     Returns
     -------
@@ -226,37 +286,49 @@ def train_index(plan: IndexPlan, training_rows: FloatArray | None = None, seed: 
 
     if not isinstance(plan, IndexPlan):
         raise InvalidInputError(f"plan={plan!r} is invalid; pass the result of plan_index().")
-    width = plan.n_components or plan.n_dims
     if plan.is_exact:
-        index: faiss.Index = faiss.IndexFlatL2(width)
-    else:
-        quantizer = faiss.IndexFlatL2(width)
-        index = faiss.IndexIVFFlat(quantizer, width, plan.n_lists, faiss.METRIC_L2)
-        index.cp.seed = int(seed)
-        index.cp.niter = 10
-        index.nprobe = plan.n_probe
-    if plan.n_components is not None:
-        pca = faiss.PCAMatrix(plan.n_dims, plan.n_components)
-        index = faiss.IndexPreTransform(pca, index)
-    if plan.refine_factor:
-        codes = faiss.IndexScalarQuantizer(plan.n_dims, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_L2)
-        index = faiss.IndexRefine(index, codes)
+        return NeighborIndex(plan, faiss.IndexFlatL2(plan.n_dims))
+    if training_rows is None:
+        raise InvalidInputError(
+            f"training_rows is missing; an index for {plan.n_samples} samples of width "
+            f"{plan.n_dims} needs a sample of at least {plan.n_training_rows} rows to train on."
+        )
+    width = plan.n_components or plan.n_dims
+    if plan.n_components is not None and reduction is None:
+        reduction = fit_reduction(plan, training_rows)
+        assert reduction is not None
+        training_rows = np.concatenate([
+            reduction.apply(training_rows[start:start + CHUNK_ROWS])
+            for start in range(0, len(training_rows), CHUNK_ROWS)
+        ])
+    sample = _check_matrix(training_rows, "training_rows")
+    if sample.shape[1] != width:
+        raise InvalidInputError(
+            f"training_rows has width {sample.shape[1]}; expected {width} (rows reduced by "
+            "the reduction's apply(), or full-width rows without a reduction)."
+        )
+    if sample.shape[0] < plan.n_lists:
+        raise InvalidInputError(
+            f"training_rows has {sample.shape[0]} rows; expected at least {plan.n_lists} for "
+            f"{plan.n_lists} inverted lists."
+        )
+    quantizer = faiss.IndexFlatL2(width)
+    inverted = faiss.IndexIVFFlat(quantizer, width, plan.n_lists, faiss.METRIC_L2)
+    inverted.cp.seed = int(seed)
+    inverted.cp.niter = 10
+    inverted.nprobe = plan.n_probe
+    if reduction is None:
+        inverted.train(_prepare(sample, width, "training_rows"))
+        return NeighborIndex(plan, inverted, (quantizer,))
+    inverted.train(np.ascontiguousarray(sample, dtype=np.float32))
+    index: faiss.Index = faiss.IndexPreTransform(reduction.pca, inverted)
+    parts: tuple[Any, ...] = (quantizer, inverted, reduction.pca)
+    if reduction.codes is not None:
+        base = index
+        index = faiss.IndexRefine(base, reduction.codes)
         index.k_factor = float(plan.refine_factor)
-    if plan.needs_training:
-        if training_rows is None:
-            raise InvalidInputError(
-                f"training_rows is missing; an index for {plan.n_samples} samples of width "
-                f"{plan.n_dims} needs a sample of at least {plan.n_training_rows} rows to train on."
-            )
-        sample = _prepare(training_rows, plan.n_dims, "training_rows")
-        minimum = max(plan.n_lists, plan.n_components or 1)
-        if sample.shape[0] < minimum:
-            raise InvalidInputError(
-                f"training_rows has {sample.shape[0]} rows; expected at least {minimum} for "
-                f"{plan.n_lists} inverted lists and {plan.n_components} PCA components."
-            )
-        index.train(sample)
-    return NeighborIndex(plan, index)
+        parts += (base, reduction.codes)
+    return NeighborIndex(plan, index, parts)
 
 
 def build_index(
@@ -361,6 +433,27 @@ def search_neighbors(
         rows[start:stop] = chunk_rows_found
         distances[start:stop] = chunk_distances
     return Neighbors(rows, distances)
+
+
+def neighbors_within(embeddings: FloatArray, k: int, seed: int = 0) -> Neighbors:
+    """Find the ``k`` nearest other rows of each row of an in-memory set of embeddings.
+
+    Builds the index that :func:`plan_index` chooses for the set (exact up to
+    :data:`EXACT_MAX_SAMPLES` rows) and searches every row with itself left out.
+
+    Returns
+    -------
+    Neighbors
+        ``rows`` are row positions in ``embeddings``, with ``min(k, n_rows - 1)`` columns.
+    """
+    embeddings = _check_matrix(embeddings, "embeddings")
+    k = _check_positive_int(k, "k")
+    n_rows = embeddings.shape[0]
+    k = min(k, n_rows - 1)
+    if k < 1:
+        return Neighbors(np.empty((n_rows, 0), np.int64), np.empty((n_rows, 0), np.float32))
+    index = build_index(embeddings, seed=seed)
+    return search_neighbors(index, embeddings, k, self_positions=np.arange(n_rows))
 
 
 def sample_rows(n_samples: int, n_rows: int, seed: int) -> np.ndarray:

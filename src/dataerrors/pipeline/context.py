@@ -22,9 +22,12 @@ class SplitAnalysis:
 
     ``columns`` become ``analysis/<split>.parquet`` in insertion order, one row per sample in the
     order samples were logged; ``summary`` becomes the split's entry of ``summary.json``.
-    ``neighbors``, set by the neighbours step when training embeddings were logged, contains each
-    sample's nearest training samples as rows of the training split (leaving a training sample
-    out of its own neighbours), so ``training.labels[neighbors.rows]`` are their given labels.
+    The neighbours step sets ``label_neighbors`` (n_samples, k) when the split has embeddings:
+    each sample's nearest samples of the same split as split rows, itself left out, -1 where
+    missing; DEP's neighbour signal counts their labels. It sets ``neighbors`` when training
+    embeddings were logged: each sample's nearest training samples as rows of the training split
+    (leaving a training sample out of its own neighbours), so ``training.labels[neighbors.rows]``
+    are their given labels.
     """
 
     split: str
@@ -36,6 +39,7 @@ class SplitAnalysis:
     columns: dict[str, np.ndarray | pa.Array] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)
     neighbors: "Neighbors | None" = None
+    label_neighbors: np.ndarray | None = None
 
     @property
     def n_samples(self) -> int:
@@ -64,6 +68,8 @@ class AnalysisContext:
     reporter: Reporter
     summary: dict[str, Any] = field(default_factory=dict)
     training_index: TrainingIndex | None = None
+    #: Threads the steps may use (see :mod:`dataerrors.pipeline.workers`).
+    workers: int = 1
 
     @property
     def n_classes(self) -> int:

@@ -11,10 +11,12 @@ import pyarrow.compute as pc
 
 from ..errors import MissingDependencyWarning
 from ..store import reader
-from ..store.tables import vectors_to_numpy
+from ..store.tables import vector_width, vectors_to_numpy
 from .context import AnalysisContext, SplitAnalysis
 
 CHUNK_ROWS = 65536
+#: Chunks of wide embeddings are cut to about this many bytes as float32.
+CHUNK_BYTES = 2**27
 #: The pip extra that installs the neighbour, map and cluster dependencies.
 EXTRA = "dataerrors[embeddings]"
 
@@ -29,12 +31,17 @@ def embeddings_epoch(context: AnalysisContext, analysis: SplitAnalysis) -> int |
 
 
 def iter_embeddings(
-    context: AnalysisContext, analysis: SplitAnalysis, epoch: int, chunk_rows: int = CHUNK_ROWS
+    context: AnalysisContext, analysis: SplitAnalysis, epoch: int, chunk_rows: int | None = None
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Yield ``(rows, embeddings)`` chunks: split rows (int64) and float32 (n_rows, n_dims).
 
-    Rows logged without embeddings in that epoch are left out.
+    Rows logged without embeddings in that epoch are left out. By default a chunk holds
+    :data:`CHUNK_ROWS` rows, fewer for embeddings wider than 512 (128 MiB as float32).
     """
+    if chunk_rows is None:
+        schema = reader.vectors_schema(context.layout, analysis.split, epoch)
+        width = vector_width(schema.field("embeddings").type) if schema is not None else 1
+        chunk_rows = max(1024, min(CHUNK_ROWS, CHUNK_BYTES // (4 * width)))
     batches = reader.iter_vectors(context.layout, analysis.split, epoch, ["id", "embeddings"], chunk_rows)
     for batch in batches:
         present = batch.column("embeddings").is_valid()

@@ -1,22 +1,26 @@
-"""The run's neighbour index, each sample's nearest training samples, and their label disagreement.
+"""Nearest neighbours of every sample: within its own split (for DEP) and among training samples.
 
-The index is built once from the training embeddings of the last epoch that kept them, and every
-split is searched against it in chunks. Training samples are left out of their own neighbours.
-Results go to ``SplitAnalysis.neighbors`` (for later steps), the ``training_neighbor_disagreement`` column
-and the store's neighbours tables (for :meth:`dataerrors.Run.similar`).
+Each split with embeddings gets one FAISS index over its own embeddings of the last epoch that kept
+them (see :mod:`dataerrors.analysis.neighbors`: exact up to 20,000 samples, IVF beyond), and is
+searched against it with each sample left out of its own neighbours. These within-split
+neighbours are the neighbour signal of DEP (``SplitAnalysis.label_neighbors``). The training
+split's index is also the run's training index: every other split is searched against it for
+coverage, :meth:`dataerrors.Run.similar` and ``training_neighbor_disagreement``. For the training
+split both searches are the same one, so at ImageNet size the index is built and searched once.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pyarrow as pa
 
-from ..analysis.neighbor_labels import neighbor_disagreement
+from ..analysis.neighbor_labels import N_NEIGHBORS, neighbor_label_disagreement
 from ..analysis.neighbors import (
-    IndexPlan,
+    NeighborIndex,
     Neighbors,
+    fit_reduction,
     plan_index,
     sample_rows,
     search_neighbors,
@@ -28,123 +32,175 @@ from ..store.tables import neighbors_table, vector_width
 from .context import AnalysisContext, SplitAnalysis, TrainingIndex
 from .embeddings import embeddings_epoch, iter_embeddings, missing_modules
 
-#: Nearest training neighbours kept per sample (and the most that Run.similar returns).
-N_NEIGHBORS = 10
 SEED = 0
 
 
 def find_neighbors(context: AnalysisContext) -> None:
-    """Build the training index, find every sample's nearest training samples, store them.
+    """Find every sample's nearest neighbours within its split and among training samples.
 
-    Column added to every split: ``training_neighbor_disagreement`` (float32 in [0, 1], NaN without
-    embeddings or label). Summary: ``summary["neighbors"]`` describes the index, or why it was
-    skipped; each split gets ``mean_neighbor_disagreement``.
+    Sets ``SplitAnalysis.label_neighbors`` (within the split, for DEP), ``SplitAnalysis.neighbors``
+    and ``AnalysisContext.training_index``. Column added to every split:
+    ``training_neighbor_disagreement`` (float32 in [0, 1], NaN without embeddings or label).
+    Summary: ``summary["neighbors"]`` describes the training index, or why there is none; each
+    split gets ``neighbor_signal`` (what DEP's neighbour signal used) and
+    ``mean_training_neighbor_disagreement``.
     """
+    epochs = {split: embeddings_epoch(context, analysis) for split, analysis in context.splits.items()}
+    if all(epoch is None for epoch in epochs.values()):
+        _skip(context, "no training embeddings were logged", "no embeddings were logged")
+        return
+    if missing_modules("neighbour search", "faiss"):
+        _skip(context, "faiss is not installed", "faiss is not installed")
+        return
+
     training = context.splits.get(TRAINING)
-    epoch = embeddings_epoch(context, training) if training is not None else None
-    reason = None
-    if epoch is None:
-        reason = "no training embeddings were logged"
-    elif missing_modules("neighbour search", "faiss"):
-        reason = "faiss is not installed"
-    if reason is not None or training is None or epoch is None:
-        _skip(context, reason)
-        return
-    training_index = _build_training_index(context, training, epoch)
-    if training_index.index.n_samples == 0:
-        _skip(context, "no training sample has embeddings")
-        return
+    training_own = None
+    if training is not None and epochs[TRAINING] is not None:
+        training_own = _build_split_index(context, training, epochs[TRAINING])
+        if training_own[0].n_samples > 0:
+            context.training_index = TrainingIndex(*training_own, epochs[TRAINING])
 
-    context.training_index = training_index
-    plan = training_index.index.plan
-    k = min(N_NEIGHBORS, max(1, training_index.rows.shape[0] - 1))
-    for analysis in context.splits.values():
-        _find_split_neighbors(context, analysis, training, k)
-    context.summary["neighbors"] = {"status": "done", "epoch": epoch, "k": k, **plan.describe()}
+    for split, analysis in context.splits.items():
+        epoch = epochs[split]
+        if epoch is None:
+            analysis.summary["neighbor_signal"] = "no embeddings were logged; DEP uses the margins alone"
+        else:
+            own = training_own if split == TRAINING else _build_split_index(context, analysis, epoch)
+            assert own is not None
+            _search_split(context, analysis, epoch, own)
+            analysis.summary["neighbor_signal"] = (
+                f"{N_NEIGHBORS} nearest neighbours within the split by cosine similarity of epoch "
+                f"{epoch} embeddings ({own[0].plan.describe()['index']} index)"
+            )
+            del own
+        _store_training_neighbors(context, analysis, training, epoch)
+
+    if context.training_index is None:
+        context.summary["neighbors"] = {"status": "skipped", "reason": "no training embeddings were logged"}
+    else:
+        plan = context.training_index.index.plan
+        k = _k(context.training_index.rows.shape[0])
+        context.summary["neighbors"] = {"status": "done", "epoch": context.training_index.epoch, "k": k,
+                                        **plan.describe()}
 
 
-def _skip(context: AnalysisContext, reason: str | None) -> None:
+def _skip(context: AnalysisContext, reason: str, split_reason: str) -> None:
     context.summary["neighbors"] = {"status": "skipped", "reason": reason}
     for analysis in context.splits.values():
+        analysis.summary["neighbor_signal"] = f"{split_reason}; DEP uses the margins alone"
         reader.remove_neighbors(context.layout, analysis.split)
         analysis.columns["training_neighbor_disagreement"] = _nan_column(analysis.n_samples)
 
 
-def _build_training_index(
-    context: AnalysisContext, training: SplitAnalysis, epoch: int
-) -> TrainingIndex:
-    n_vectors = reader.count_vectors(context.layout, TRAINING, epoch)
-    schema = reader.vectors_schema(context.layout, TRAINING, epoch)
+def _k(n_indexed: int) -> int:
+    """Neighbours per sample when ``n_indexed`` samples are indexed (a sample never finds itself)."""
+    return min(N_NEIGHBORS, max(1, n_indexed - 1))
+
+
+def _build_split_index(
+    context: AnalysisContext, analysis: SplitAnalysis, epoch: int
+) -> tuple[NeighborIndex, np.ndarray]:
+    """Index a split's embeddings of ``epoch``; return the index and each position's split row.
+
+    Streams the embeddings up to three times: a full-width sample fits the PCA, a larger sample
+    held reduced trains the IVF quantiser, then every row is added. Memory stays at the index
+    plus a chunk, whatever the split's size.
+    """
+    split = analysis.split
+    n_vectors = reader.count_vectors(context.layout, split, epoch)
+    schema = reader.vectors_schema(context.layout, split, epoch)
     assert schema is not None  # embeddings_epoch found embeddings in this epoch
-    n_dims = vector_width(schema.field("embeddings").type)
-    plan = plan_index(n_vectors, n_dims)
-    passes = 2 if plan.needs_training else 1
-    description = f"training: building the neighbour index ({plan.describe()['index']})"
+    plan = plan_index(n_vectors, vector_width(schema.field("embeddings").type))
+    passes = 1 + int(plan.needs_training) + int(plan.n_components is not None)
+    description = f"{split}: building the neighbour index ({plan.describe()['index']})"
     with context.reporter.step(description, passes * n_vectors) as step:
+        reduction = None
+        if plan.n_components is not None:
+            wanted = sample_rows(n_vectors, plan.n_reduction_rows, SEED)
+            reduction = fit_reduction(plan, _sample_embeddings(context, analysis, epoch, wanted, step))
         training_rows = None
         if plan.needs_training:
-            training_rows = _sample_embeddings(context, training, epoch, plan, step)
-        index = train_index(plan, training_rows, SEED)
+            wanted = sample_rows(n_vectors, plan.n_training_rows, SEED + 1)
+            transform = reduction.apply if reduction is not None else None
+            training_rows = _sample_embeddings(context, analysis, epoch, wanted, step, transform)
+        index = train_index(plan, training_rows, SEED, reduction)
         del training_rows
         rows = []
-        for chunk_rows, embeddings in iter_embeddings(context, training, epoch):
+        for chunk_rows, embeddings in iter_embeddings(context, analysis, epoch):
             index.add(embeddings)
             rows.append(chunk_rows)
             step.advance(chunk_rows.shape[0])
-    return TrainingIndex(index, np.concatenate(rows), epoch)
+    return index, np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)
 
 
 def _sample_embeddings(
-    context: AnalysisContext, training: SplitAnalysis, epoch: int, plan: IndexPlan, step: Any
+    context: AnalysisContext,
+    analysis: SplitAnalysis,
+    epoch: int,
+    wanted: np.ndarray,
+    step: Any,
+    transform: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> np.ndarray:
-    n_vectors = plan.n_samples
-    wanted = sample_rows(n_vectors, plan.n_training_rows, SEED)
-    sample = np.empty((wanted.shape[0], plan.n_dims), dtype=np.float32)
+    """Return the embeddings at the sorted positions ``wanted``, through ``transform`` if given."""
+    parts = []
     start = 0
-    for _, embeddings in iter_embeddings(context, training, epoch):
+    for _, embeddings in iter_embeddings(context, analysis, epoch):
         stop = start + embeddings.shape[0]
         low, high = np.searchsorted(wanted, [start, stop])
-        sample[low:high] = embeddings[wanted[low:high] - start]
+        chosen = embeddings[wanted[low:high] - start]
+        parts.append(transform(chosen) if transform is not None else chosen)
         start = stop
         step.advance(embeddings.shape[0])
-    # Rows logged without embeddings are counted in n_vectors but never read.
-    return sample[: np.searchsorted(wanted, start)]
+    # Rows logged without embeddings are counted in the vectors but never read.
+    return np.concatenate(parts) if parts else np.empty((0, 1), dtype=np.float32)
 
 
-def _find_split_neighbors(
-    context: AnalysisContext, analysis: SplitAnalysis, training: SplitAnalysis, k: int
+def _search_split(
+    context: AnalysisContext,
+    analysis: SplitAnalysis,
+    epoch: int,
+    own: tuple[NeighborIndex, np.ndarray],
 ) -> None:
-    training_index = context.training_index
-    assert training_index is not None
+    """Search a split against its own index and, for other splits, the training index."""
+    own_index, own_rows = own
     n_samples = analysis.n_samples
-    rows = np.full((n_samples, k), -1, dtype=np.int64)
-    distances = np.full((n_samples, k), np.nan, dtype=np.float32)
-    epoch = embeddings_epoch(context, analysis)
-    if epoch is not None:
-        own_positions = None
-        if analysis.split == TRAINING:
-            # Training samples are in the index: leave each out of its own neighbours.
-            own_positions = np.full(n_samples, -1, dtype=np.int64)
-            own_positions[training_index.rows] = np.arange(training_index.rows.shape[0])
-        description = f"{analysis.split}: nearest training neighbours"
-        with context.reporter.step(description, n_samples) as step:
-            for chunk_rows, embeddings in iter_embeddings(context, analysis, epoch):
-                found = search_neighbors(
-                    training_index.index,
-                    embeddings,
-                    k,
-                    self_positions=own_positions[chunk_rows] if own_positions is not None else None,
-                )
-                rows[chunk_rows] = _to_training_rows(found, training_index)
-                distances[chunk_rows] = found.distances
-                step.advance(chunk_rows.shape[0])
-    neighbors = Neighbors(rows, distances)
-    analysis.neighbors = neighbors
+    within = _empty_neighbors(n_samples, _k(own_rows.shape[0]))
+    training_index = context.training_index
+    is_training = analysis.split == TRAINING
+    among_training = None
+    if training_index is not None and not is_training:
+        among_training = _empty_neighbors(n_samples, _k(training_index.rows.shape[0]))
+    own_positions = np.full(n_samples, -1, dtype=np.int64)
+    own_positions[own_rows] = np.arange(own_rows.shape[0])
+    description = f"{analysis.split}: nearest neighbours"
+    with context.reporter.step(description, n_samples) as step:
+        for chunk_rows, embeddings in iter_embeddings(context, analysis, epoch):
+            if own_rows.shape[0] > 1:
+                found = search_neighbors(own_index, embeddings, within.k,
+                                         self_positions=own_positions[chunk_rows])
+                _fill(within, chunk_rows, found, own_rows)
+            if among_training is not None:
+                found = search_neighbors(training_index.index, embeddings, among_training.k)
+                _fill(among_training, chunk_rows, found, training_index.rows)
+            step.advance(chunk_rows.shape[0])
+    analysis.label_neighbors = within.rows
+    if is_training and training_index is not None:
+        analysis.neighbors = within
+    elif among_training is not None:
+        analysis.neighbors = among_training
 
-    neighbor_labels = np.where(rows >= 0, training.labels[np.maximum(rows, 0)], -1)
-    disagreement = neighbor_disagreement(analysis.labels, neighbor_labels)
-    # Against the training index, unlike the scoring step's neighbor_disagreement, which uses
-    # neighbours within the sample's own split (the signal DEP blends in).
+
+def _store_training_neighbors(
+    context: AnalysisContext, analysis: SplitAnalysis, training: SplitAnalysis | None, epoch: int | None
+) -> None:
+    """Write the label disagreement with the nearest training samples and the neighbours table."""
+    neighbors = analysis.neighbors
+    if neighbors is None or training is None or epoch is None:
+        analysis.columns["training_neighbor_disagreement"] = _nan_column(analysis.n_samples)
+        analysis.summary["mean_training_neighbor_disagreement"] = None
+        reader.remove_neighbors(context.layout, analysis.split)
+        return
+    disagreement = neighbor_label_disagreement(neighbors.rows, analysis.labels, training.labels)
     analysis.columns["training_neighbor_disagreement"] = pa.array(
         disagreement, pa.float32(), from_pandas=True
     )
@@ -152,19 +208,22 @@ def _find_split_neighbors(
     analysis.summary["mean_training_neighbor_disagreement"] = (
         float(disagreement[scored].mean()) if scored.any() else None
     )
-    if epoch is None:
-        reader.remove_neighbors(context.layout, analysis.split)
-        return
-    neighbor_ids = training.ids[np.maximum(rows, 0)]
+    neighbor_ids = training.ids[np.maximum(neighbors.rows, 0)]
     reader.write_neighbors(
-        context.layout, analysis.split, neighbors_table(analysis.ids, neighbor_ids, distances)
+        context.layout, analysis.split, neighbors_table(analysis.ids, neighbor_ids, neighbors.distances)
     )
 
 
-def _to_training_rows(found: Neighbors, training_index: TrainingIndex) -> np.ndarray:
-    return np.where(found.rows >= 0, training_index.rows[np.maximum(found.rows, 0)], -1)
+def _empty_neighbors(n_samples: int, k: int) -> Neighbors:
+    return Neighbors(np.full((n_samples, k), -1, dtype=np.int64),
+                     np.full((n_samples, k), np.nan, dtype=np.float32))
+
+
+def _fill(target: Neighbors, chunk_rows: np.ndarray, found: Neighbors, index_rows: np.ndarray) -> None:
+    """Copy a chunk's neighbours into ``target``, with index positions mapped to split rows."""
+    target.rows[chunk_rows] = np.where(found.rows >= 0, index_rows[np.maximum(found.rows, 0)], -1)
+    target.distances[chunk_rows] = found.distances
 
 
 def _nan_column(n_samples: int) -> pa.Array:
     return pa.array(np.full(n_samples, np.nan, dtype=np.float32), pa.float32(), from_pandas=True)
-

@@ -1,33 +1,27 @@
 """Scores from the model outputs: training dynamics, DEP, confident learning and metrics.
 
 Per-epoch scalars are held for all samples (a few float32 per sample and epoch). Probability
-vectors are streamed in chunks twice (thresholds, then confident classes). Only the neighbour
-search loads a whole array, the last epoch's embeddings, and it is skipped above 200,000
-samples.
+vectors are streamed in chunks twice (thresholds, then confident classes). DEP's neighbour signal
+comes from the neighbours step, which runs first.
 """
 
 from __future__ import annotations
 
-import logging
 import warnings
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
 from .._progress import ProgressStep
 from ..analysis import mislabel
-from ..analysis._exact_search import MAX_EXACT_SAMPLES, exact_neighbors
 from ..analysis.label_errors import score_columns, score_label_errors
 from ..analysis.metrics import confusion_matrix
-from ..analysis.neighbor_labels import N_NEIGHBORS
 from ..errors import DegenerateInputWarning
 from ..store import reader
-from ..store.tables import vector_width, vectors_to_numpy
+from ..store.tables import vectors_to_numpy
 from .context import AnalysisContext, SplitAnalysis
 from .score_summary import EpochScores, name_classes, split_summary
 
-logger = logging.getLogger(__name__)
 
 CHUNK_ROWS = 65536
 #: Integer and float analysis columns, each group in table order (see ``_add_columns``).
@@ -38,6 +32,8 @@ _NEIGHBOR_FLOAT_COLUMNS = ("neighbor_disagreement", "neighbor_label_share")
 
 def score_samples(context: AnalysisContext) -> None:
     """Add DEP, training dynamics, neighbour labels, confident-learning flags and metrics.
+
+    Runs after the neighbours step, whose ``SplitAnalysis.label_neighbors`` DEP counts.
 
     Columns added to every split: label, predicted, suggested_label, dep, aum, confidence,
     variability, correctness, margin (last epoch), n_epochs, is_likely_mislabeled,
@@ -62,27 +58,21 @@ def _score_split(context: AnalysisContext, analysis: SplitAnalysis) -> None:
     )
     confident = np.full(n_samples, mislabel.NO_CLASS, dtype=np.int32)
     thresholds = np.ones(n_classes, dtype=np.float32)
-    neighbors = None
-    neighbor_note = "no probability vectors or embeddings were logged"
     if vector_epoch is not None and (analysis.labels >= 0).any():
         description = f"{analysis.split}: confident learning"
         with reporter.step(description, 2 * max(n_samples, 1)) as step:
             thresholds = _class_thresholds(context, analysis, vector_epoch, step)
             _confident_classes(context, analysis, vector_epoch, thresholds, confident, step)
-        with reporter.step(f"{analysis.split}: label neighbours", 1) as step:
-            neighbors, neighbor_note = _label_neighbors(context, analysis, vector_epoch)
-            step.advance()
 
     scores = score_label_errors(
         analysis.labels, epoch_scores.p_given, epoch_scores.margins, epoch_scores.predicted,
-        confident, n_classes, neighbors,
+        confident, n_classes, analysis.label_neighbors,
     )
     _add_columns(analysis, score_columns(scores))
     confusion = confusion_matrix(analysis.labels, scores.predicted, n_classes)
     summary = split_summary(
         analysis, scores, epoch_scores, confusion, thresholds, context.class_names
     )
-    summary["neighbor_signal"] = neighbor_note
     analysis.summary.update(name_classes(summary, context.class_names))
 
 
@@ -142,51 +132,6 @@ def _confident_classes(
     for rows, probs in _probability_chunks(context, analysis, epoch):
         confident[rows], _ = mislabel.confident_classes(probs, analysis.labels[rows], thresholds)
         step.advance(rows.shape[0])
-
-
-def _label_neighbors(
-    context: AnalysisContext, analysis: SplitAnalysis, epoch: int
-) -> tuple[np.ndarray | None, str]:
-    """Return each sample's nearest neighbours within the split, and a note for the summary."""
-    schema = reader.vectors_schema(context.layout, analysis.split, epoch)
-    if schema is None or "embeddings" not in schema.names:
-        return None, "no embeddings were logged; DEP uses the margins alone"
-    if analysis.n_samples > MAX_EXACT_SAMPLES:
-        logger.warning(
-            "split %s has %d samples, more than the %d of the exact neighbour search; its DEP "
-            "uses the margins alone", analysis.split, analysis.n_samples, MAX_EXACT_SAMPLES,
-        )
-        return None, (
-            f"skipped: {analysis.n_samples} samples, more than the {MAX_EXACT_SAMPLES} of the "
-            "exact neighbour search; DEP uses the margins alone"
-        )
-    embeddings = np.zeros((analysis.n_samples, vector_width(schema.field("embeddings").type)),
-                          dtype=np.float32)
-    logged = np.zeros(analysis.n_samples, dtype=bool)
-    batches = reader.iter_vectors(
-        context.layout, analysis.split, epoch, ["id", "embeddings"], CHUNK_ROWS
-    )
-    for batch in batches:
-        rows, known = _known_rows(analysis, batch, f"the vectors of epoch {epoch}")
-        column = batch.column("embeddings")
-        # Batches logged without embeddings have null values here.
-        valid = column.is_valid().to_numpy(zero_copy_only=False)
-        rows = rows[valid[known]]
-        embeddings[rows] = vectors_to_numpy(column.filter(pa.array(known & valid)))
-        logged[rows] = True
-
-    found = np.full((analysis.n_samples, N_NEIGHBORS), -1, dtype=np.int64)
-    logged_rows = np.flatnonzero(logged)
-    if logged_rows.size > 1:
-        try:
-            within = exact_neighbors(embeddings[logged_rows], N_NEIGHBORS)
-        except ImportError:
-            logger.warning("faiss is not installed; DEP of split %s uses the margins alone",
-                           analysis.split)
-            return None, "skipped: faiss is not installed (pip install faiss-cpu)"
-        found[logged_rows, : within.shape[1]] = logged_rows[within]
-    note = f"{N_NEIGHBORS} nearest neighbours by cosine similarity of epoch {epoch} embeddings"
-    return found, note
 
 
 def _probability_chunks(context: AnalysisContext, analysis: SplitAnalysis, epoch: int):  # type: ignore[no-untyped-def]

@@ -91,7 +91,9 @@ def iter_vectors(
     if not parts:
         return
     dataset = ds.dataset([str(path) for path in parts], format="parquet")
-    yield from dataset.to_batches(columns=list(columns), batch_size=batch_rows)
+    # Little readahead: a few batches in flight keep the reading fast and the memory bounded.
+    yield from dataset.to_batches(columns=list(columns), batch_size=batch_rows,
+                                  batch_readahead=4, fragment_readahead=2)
 
 
 def remove_vectors(layout: RunLayout, split: str, epoch: int) -> int:
