@@ -53,9 +53,12 @@ __all__ = [
 ]
 
 
-def analyze(path: str, progress: bool = False) -> dict:
-    """Analyze the run folder at ``path`` (finishing it first if logging crashed); return the summary."""
+def analyze(path: str, progress: bool = False, workers: int | None = None) -> dict:
+    """Analyze the run folder at ``path`` (finishing it first if logging crashed); return the summary.
+
+    ``workers`` is the number of threads the analysis may use (default: one per CPU core).
+    """
     run = open_run(path)
     if run.status == "logging":
         run.finish(analyze=False, progress=progress)
-    return run.analyze(progress=progress)
+    return run.analyze(progress=progress, workers=workers)

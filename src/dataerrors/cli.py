@@ -90,12 +90,14 @@ def demo(out: Path, epochs: int, n_train: int | None, n_test: int | None, top: i
 @main.command()
 @click.argument("run_folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--quiet", is_flag=True, help="Hide the progress bars.")
-def analyze(run_folder: Path, quiet: bool) -> None:
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Threads the analysis may use.  [default: one per CPU core]")
+def analyze(run_folder: Path, quiet: bool, workers: int | None) -> None:
     """Compute every score of RUN_FOLDER (finishing it first if logging crashed)."""
     from . import analyze as analyze_run
     from .report import format_summary
 
-    summary = _call(lambda: analyze_run(str(run_folder), progress=not quiet))
+    summary = _call(lambda: analyze_run(str(run_folder), progress=not quiet, workers=workers))
     click.echo(format_summary(summary))
 
 

@@ -345,13 +345,18 @@ class Run(EditMethods, LoggingContextMixin):
             if self._writer is not None:
                 self._writer.flush()
 
-    def finish(self, analyze: bool = True, progress: bool = True) -> None:
+    def finish(self, analyze: bool = True, progress: bool = True, workers: int | None = None) -> None:
         """Flush and seal the run, then analyze it (see :func:`dataerrors.analyze`).
+
+        ``workers`` is the number of threads the analysis may use (default: one per CPU core).
 
         Safe to call again on a run whose process crashed: it finishes what is on disk.
         """
         from .pipeline import analyze as analyze_run
+        from .pipeline.workers import check_workers
 
+        if analyze:
+            check_workers(workers)  # before sealing, so a bad value changes nothing
         with self._lock:
             if self._writer is not None:
                 writer, self._writer = self._writer, None
@@ -370,7 +375,7 @@ class Run(EditMethods, LoggingContextMixin):
 
             self._manifest = manifest_store.update_manifest(self._layout, seal)
         if analyze:
-            analyze_run(self, progress=progress)
+            analyze_run(self, progress=progress, workers=workers)
 
     # ----------------------------------------------------------------- reading
 
@@ -559,12 +564,15 @@ class Run(EditMethods, LoggingContextMixin):
         if server is not None:
             server.stop()
 
-    def analyze(self, progress: bool = False) -> dict[str, Any]:
-        """Compute every score of every split again and return the summary."""
+    def analyze(self, progress: bool = False, workers: int | None = None) -> dict[str, Any]:
+        """Compute every score of every split again and return the summary.
+
+        ``workers`` is the number of threads the analysis may use (default: one per CPU core).
+        """
         from .pipeline import analyze as analyze_run
 
         self.flush()
-        return analyze_run(self, progress=progress)
+        return analyze_run(self, progress=progress, workers=workers)
 
     # ----------------------------------------------------------------- internals
 

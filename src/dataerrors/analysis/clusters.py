@@ -27,7 +27,9 @@ HIGH_DEP_RATIO = 2.0
 N_MAIN_CLASSES = 3
 
 
-def fit_clusters(coordinates: FloatArray, min_cluster_size: int | None = None) -> tuple[Any, np.ndarray]:
+def fit_clusters(
+    coordinates: FloatArray, min_cluster_size: int | None = None, n_jobs: int = 1
+) -> tuple[Any, np.ndarray]:
     """Find density clusters among map positions.
 
     Parameters
@@ -37,6 +39,8 @@ def fit_clusters(coordinates: FloatArray, min_cluster_size: int | None = None) -
     min_cluster_size : int >= 2, optional
         Smallest group that counts as a cluster. Default: ``MIN_CLUSTER_SHARE`` of the samples,
         at least ``MIN_CLUSTER_SIZE``.
+    n_jobs : int >= 1
+        Threads for HDBSCAN's core distances.
 
     Returns
     -------
@@ -64,6 +68,7 @@ def fit_clusters(coordinates: FloatArray, min_cluster_size: int | None = None) -
         min_cluster_size=int(min_cluster_size),
         min_samples=min(int(min_cluster_size), MIN_CLUSTER_SIZE),
         prediction_data=True,
+        core_dist_n_jobs=int(n_jobs),
     )
     model.fit(coordinates)
     clusters = model.labels_.astype(np.int32)

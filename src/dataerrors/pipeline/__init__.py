@@ -24,6 +24,7 @@ from .coverage_step import score_coverage
 from .map_step import map_embeddings
 from .neighbors_step import find_neighbors
 from .scores_step import score_samples
+from .workers import check_workers, thread_limit
 
 if TYPE_CHECKING:
     from ..run import Run
@@ -32,19 +33,21 @@ logger = logging.getLogger(__name__)
 
 #: The analysis steps, in the order they run.
 STEPS: list[Callable[[AnalysisContext], None]] = [
-    score_samples,
     find_neighbors,
+    score_samples,
     score_coverage,
     map_embeddings,
 ]
 
 
-def analyze(run: "Run", progress: bool = False) -> dict[str, Any]:
+def analyze(run: "Run", progress: bool = False, workers: int | None = None) -> dict[str, Any]:
     """Compute the scores and insights of every split of ``run`` and store them in its folder.
 
     Writes ``analysis/<split>.parquet`` (one row per sample) and ``analysis/summary.json`` and
-    returns the summary. See :meth:`dataerrors.Run.samples` for the columns.
+    returns the summary. See :meth:`dataerrors.Run.samples` for the columns. ``workers`` is the
+    number of threads the steps may use (default: one per CPU core; see :mod:`.workers`).
     """
+    n_workers = check_workers(workers)
     layout = run.layout
     summary: dict[str, Any] = {
         "project": run.project,
@@ -55,15 +58,16 @@ def analyze(run: "Run", progress: bool = False) -> dict[str, Any]:
     }
     reporter = Reporter(progress)
     splits = {split: _load_split(run, split) for split in run.splits}
-    context = AnalysisContext(layout, run.class_names, splits, reporter, summary)
+    context = AnalysisContext(layout, run.class_names, splits, reporter, summary, workers=n_workers)
     timings: dict[str, float] = {}
-    with reporter.session():
+    with reporter.session(), thread_limit(n_workers):
         for step in STEPS:
             started = time.perf_counter()
             step(context)
             timings[step.__name__] = time.perf_counter() - started
             logger.info("analysis step %s took %.1f s", step.__name__, timings[step.__name__])
     summary["step_seconds"] = timings
+    summary["workers"] = n_workers
     for split, analysis in splits.items():
         columns = {"id": analysis.id_column, **analysis.columns}
         reader.write_analysis(layout, split, pa.table(columns))

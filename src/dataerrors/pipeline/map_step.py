@@ -59,7 +59,7 @@ def map_embeddings(context: AnalysisContext) -> None:
     with context.reporter.step(description, 2) as step:
         embedding_map = fit_map(fit_embeddings, seed=SEED)
         step.advance()
-        cluster_model, fit_clusters_found = fit_clusters(embedding_map.coordinates)
+        cluster_model, fit_clusters_found = fit_clusters(embedding_map.coordinates, n_jobs=context.workers)
         step.advance()
     del fit_embeddings
     n_clusters = int(fit_clusters_found.max()) + 1 if fit_clusters_found.size else 0
