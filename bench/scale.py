@@ -31,16 +31,43 @@ IMAGENET_TRAIN = synthetic.IMAGENET_TRAIN
 IMAGENET_VALIDATION = synthetic.IMAGENET_VALIDATION
 log_imagenet_like_run = synthetic.log_imagenet_like_run
 
+REPO = Path(__file__).resolve().parent.parent
+
 ANALYZE = """
 import json, resource, sys, time
 import dataerrors
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 start = time.perf_counter()
-summary = dataerrors.analyze(sys.argv[1], progress=False)
+workers = int(sys.argv[2]) if sys.argv[2] != "all" else None
+summary = dataerrors.analyze(sys.argv[1], progress=False, workers=workers)
 seconds = time.perf_counter() - start
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(json.dumps({"seconds": seconds, "peak_mb": peak / 1024, "base_mb": base / 1024,
-                  "steps": summary["step_seconds"]}))
+                  "steps": summary["step_seconds"], "workers": summary["workers"]}))
+"""
+
+# The console's HTTP API in-process (FastAPI TestClient, JSON included), after a cold start.
+CONSOLE = """
+import json, sys
+from fastapi.testclient import TestClient
+import dataerrors
+from bench.console import circle, ok, timed
+from dataerrors.console.app import create_app
+from dataerrors.store import reader
+run = dataerrors.open_run(sys.argv[1])
+client = TestClient(create_app(run.folder))
+base = f"/api/runs/{run.project}/{run.name}/splits/training"
+columns = reader.read_analysis(run.layout, "training", ["x", "y"])
+x, y = columns["x"].to_numpy(), columns["y"].to_numpy()
+everything = circle(x, y, 1.0).tolist()
+page = timed(lambda: ok(client.get(f"{base}/samples", params={"limit": 50, "sort": "dep"})), 5)
+filtered = timed(lambda: ok(client.get(f"{base}/samples", params={
+    "limit": 50, "sort": "dep", "flag": "likely_mislabeled"})), 5)
+lasso = timed(lambda: ok(client.post(f"{base}/selections", json={"polygon": everything})), 5)
+points = timed(lambda: ok(client.get(f"{base}/map/points")), 5)
+selected = ok(client.post(f"{base}/selections", json={"polygon": everything})).json()["n_selected"]
+print(json.dumps({"page": page, "filtered": filtered, "lasso": lasso, "points": points,
+                  "selected": selected}))
 """
 
 CLEANLAB = """
@@ -71,7 +98,7 @@ def _measure(script: str, *arguments: str, timeout: float, memory_gb: float | No
 
     try:
         completed = subprocess.run([sys.executable, "-c", script, *arguments], capture_output=True,
-                                   text=True, timeout=timeout, preexec_fn=limit_memory)
+                                   text=True, timeout=timeout, preexec_fn=limit_memory, cwd=REPO)
     except subprocess.TimeoutExpired:
         return {"failed": f"did not finish in {timeout:.0f} s"}
     if completed.returncode != 0:
@@ -94,6 +121,10 @@ def _final_probs(run, path: Path) -> None:
     np.save(path, np.concatenate(chunks)[order])
 
 
+def _ms(figure: dict[str, float]) -> str:
+    return f"{1000 * figure['median_s']:.0f} ms (first {1000 * figure['first_s']:.0f} ms)"
+
+
 def _flag_quality(flags: np.ndarray, flipped: np.ndarray) -> tuple[float, float]:
     truth = np.zeros(flags.shape[0], bool)
     truth[flipped] = True
@@ -108,6 +139,8 @@ def main() -> None:
     parser.add_argument("--classes", type=int, default=1000)
     parser.add_argument("--dims", type=int, default=2048)
     parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--workers", default="all",
+                        help="Threads for analyze: a number, or 'all' for one per CPU core.")
     parser.add_argument("--root", type=Path, default=None, help="Where to write the run (default: a temporary folder).")
     parser.add_argument("--peer-timeout", type=float, default=3600, help="Seconds before the peer is stopped.")
     parser.add_argument("--peer-memory-gb", type=float, default=16,
@@ -122,7 +155,8 @@ def main() -> None:
                                        arguments.dims, arguments.epochs)
         run = logged.run
         disk_gb = sum(p.stat().st_size for p in run.folder.rglob("*") if p.is_file()) / 2**30
-        ours = _measure(ANALYZE, str(run.folder), timeout=24 * 3600)
+        ours = _measure(ANALYZE, str(run.folder), arguments.workers, timeout=24 * 3600)
+        console = _measure(CONSOLE, str(run.folder), timeout=3600)
 
         _final_probs(run, root / "probs.npy")
         np.save(root / "labels.npy", logged.given["training"])
@@ -148,22 +182,30 @@ def main() -> None:
           f"{api_ms.mean():.2f} ms mean per call with waits; finish() flush "
           f"{logged.finish_seconds:.1f} s")
     print(f"- Run folder on disk after finish(): {disk_gb:.2f} GB")
-    print(f"- analyze: {ours['seconds']:.1f} s, peak memory {ours['peak_mb']:.0f} MB "
-          f"({ours['base_mb']:.0f} MB after imports)")
+    print(f"- analyze with {ours['workers']} worker thread(s): {ours['seconds']:.1f} s, peak memory "
+          f"{ours['peak_mb']:.0f} MB ({ours['base_mb']:.0f} MB after imports)")
     for step, seconds in ours["steps"].items():
         print(f"  - {step}: {seconds:.1f} s")
+    print(f"- Console HTTP API on the training split (median of 5 after a first call): page of 50 "
+          f"sorted by DEP {_ms(console['page'])}, the same filtered to likely mislabeled "
+          f"{_ms(console['filtered'])}, lasso over the whole map ({console['selected']:,} points) "
+          f"{_ms(console['lasso'])}, map points {_ms(console['points'])}")
     print()
     print("| label-issue search on training | wall time (s) | peak memory (MB) | flag precision | flag recall |")
     print("|---|---:|---:|---:|---:|")
     precision, recall = _flag_quality(our_flags, logged.flipped["training"])
-    print(f"| dataerrors analyze (all steps) | {ours['seconds']:.1f} | {ours['peak_mb']:.0f} | {precision:.3f} | {recall:.3f} |")
+    print(f"| dataerrors analyze, all steps (neighbours, map, clusters too) | {ours['seconds']:.1f} | "
+          f"{ours['peak_mb']:.0f} | {precision:.3f} | {recall:.3f} |")
+    print(f"| dataerrors scoring step alone (DEP, confident learning, metrics) | "
+          f"{ours['steps']['score_samples']:.1f} | | | |")
     if peer_flags is None:
         print(f"| cleanlab find_label_issues | {peer['failed']} | | | |")
     else:
         precision, recall = _flag_quality(peer_flags, logged.flipped["training"])
         print(f"| cleanlab find_label_issues | {peer['seconds']:.1f} | {peer['peak_mb']:.0f} | {precision:.3f} | {recall:.3f} |")
         print()
-        print(f"Ratios dataerrors / cleanlab: time {ours['seconds'] / peer['seconds']:.2f}x, "
+        print(f"Ratios dataerrors / cleanlab: whole analyze time {ours['seconds'] / peer['seconds']:.2f}x, "
+              f"scoring step time {ours['steps']['score_samples'] / peer['seconds']:.2f}x, "
               f"peak memory {ours['peak_mb'] / peer['peak_mb']:.2f}x")
 
 
