@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 from .._types import FloatArray, IntArray
-from ..errors import InvalidInputError
 
 #: Neighbours per sample used by the neighbour signal of DEP.
 N_NEIGHBORS = 10
+_CHUNK_ROWS = 65536
 
 
 def neighbor_label_disagreement(
@@ -75,16 +75,23 @@ def neighbor_majority_label(
     """
     neighbor_labels = _neighbor_labels(neighbor_indices, labels, reference_labels)
     n_samples = neighbor_labels.shape[0]
-    counts = np.zeros((n_samples, n_classes), dtype=np.int32)
-    rows, columns = np.nonzero(neighbor_labels >= 0)
-    np.add.at(counts, (rows, neighbor_labels[rows, columns]), 1)
-    n_counted = counts.sum(axis=1)
-    majority = counts.argmax(axis=1).astype(np.int32)
-    majority[n_counted == 0] = -1
-    share = np.divide(
-        counts.max(axis=1), n_counted, out=np.full(n_samples, np.nan), where=n_counted > 0
-    )
-    return majority, share.astype(np.float32)
+    majority = np.full(n_samples, -1, dtype=np.int32)
+    share = np.full(n_samples, np.nan, dtype=np.float32)
+    # Counting by pairs of neighbours (k x k per sample) instead of one count per class keeps the
+    # memory at n_samples x k^2 booleans per chunk, whatever the number of classes.
+    for start in range(0, n_samples, _CHUNK_ROWS):
+        block = neighbor_labels[start : start + _CHUNK_ROWS]
+        counted = block >= 0
+        same = (block[:, :, None] == block[:, None, :]) & counted[:, None, :]
+        counts = np.where(counted, same.sum(axis=2), 0)
+        n_counted = counted.sum(axis=1)
+        top = counts.max(axis=1)
+        # Among the most frequent labels, the smallest class index wins.
+        candidates = np.where((counts == top[:, None]) & counted, block, np.iinfo(np.int64).max)
+        found = n_counted > 0
+        majority[start : start + _CHUNK_ROWS][found] = candidates.min(axis=1)[found]
+        share[start : start + _CHUNK_ROWS][found] = top[found] / n_counted[found]
+    return majority, share
 
 
 def _neighbor_labels(
