@@ -13,7 +13,7 @@ from .._progress import Reporter
 from ..store.layout import RunLayout
 
 if TYPE_CHECKING:
-    from ..analysis.neighbors import NeighborIndex, Neighbors
+    from ..analysis.neighbors import Neighbors
 
 
 @dataclass
@@ -47,18 +47,6 @@ class SplitAnalysis:
 
 
 @dataclass
-class TrainingIndex:
-    """The run's neighbour index over training embeddings, built once and shared by every step.
-
-    ``rows`` (n_indexed,) maps each index position to its row in the training split.
-    """
-
-    index: "NeighborIndex"
-    rows: np.ndarray
-    epoch: int
-
-
-@dataclass
 class AnalysisContext:
     """The run under analysis: every split, in the order of ``dataerrors.SPLITS``."""
 
@@ -67,7 +55,6 @@ class AnalysisContext:
     splits: dict[str, SplitAnalysis]
     reporter: Reporter
     summary: dict[str, Any] = field(default_factory=dict)
-    training_index: TrainingIndex | None = None
     #: Threads the steps may use (see :mod:`dataerrors.pipeline.workers`).
     workers: int = 1
 

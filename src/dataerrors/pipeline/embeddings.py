@@ -35,7 +35,7 @@ def iter_embeddings(
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Yield ``(rows, embeddings)`` chunks: split rows (int64) and float32 (n_rows, n_dims).
 
-    Rows logged without embeddings in that epoch are left out. By default a chunk holds
+    Rows logged without embeddings in that epoch are left out. By default a chunk has
     :data:`CHUNK_ROWS` rows, fewer for embeddings wider than 512 (128 MiB as float32).
     """
     if chunk_rows is None:

@@ -1,8 +1,9 @@
 """Nearest neighbours of every sample: within its own split (for DEP) and among training samples.
 
 Each split with embeddings gets one FAISS index over its own embeddings of the last epoch that kept
-them (see :mod:`dataerrors.analysis.neighbors`: exact up to 20,000 samples, IVF beyond), and is
-searched against it with each sample left out of its own neighbours. These within-split
+them. The index is exact up to 20,000 samples and IVF beyond (see
+:mod:`dataerrors.analysis.neighbors`). Each sample is searched in its split's index with itself
+left out. These within-split
 neighbours are the neighbour signal of DEP (``SplitAnalysis.label_neighbors``). The training
 split's index is also the run's training index: every other split is searched against it for
 coverage, :meth:`dataerrors.Run.similar` and ``training_neighbor_disagreement``. For the training
@@ -11,6 +12,7 @@ split both searches are the same one, so at ImageNet size the index is built and
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
@@ -29,17 +31,30 @@ from ..analysis.neighbors import (
 from ..splits import TRAINING
 from ..store import reader
 from ..store.tables import neighbors_table, vector_width
-from .context import AnalysisContext, SplitAnalysis, TrainingIndex
+from .context import AnalysisContext, SplitAnalysis
 from .embeddings import embeddings_epoch, iter_embeddings, missing_modules
 
 SEED = 0
 
 
+@dataclass
+class TrainingIndex:
+    """The neighbour index over training embeddings; ``rows`` maps each position to a training row.
+
+    It lives only during the neighbours step: later steps read the neighbours it found, so its
+    memory (2.6 GB of 8-bit codes at 1.28M x 2048) is free before scoring.
+    """
+
+    index: NeighborIndex
+    rows: np.ndarray
+    epoch: int
+
+
 def find_neighbors(context: AnalysisContext) -> None:
     """Find every sample's nearest neighbours within its split and among training samples.
 
-    Sets ``SplitAnalysis.label_neighbors`` (within the split, for DEP), ``SplitAnalysis.neighbors``
-    and ``AnalysisContext.training_index``. Column added to every split:
+    Sets ``SplitAnalysis.label_neighbors`` (within the split, for DEP) and
+    ``SplitAnalysis.neighbors`` (among training samples). Column added to every split:
     ``training_neighbor_disagreement`` (float32 in [0, 1], NaN without embeddings or label).
     Summary: ``summary["neighbors"]`` describes the training index, or why there is none; each
     split gets ``neighbor_signal`` (what DEP's neighbour signal used) and
@@ -54,11 +69,12 @@ def find_neighbors(context: AnalysisContext) -> None:
         return
 
     training = context.splits.get(TRAINING)
+    training_index = None
     training_own = None
     if training is not None and epochs[TRAINING] is not None:
         training_own = _build_split_index(context, training, epochs[TRAINING])
         if training_own[0].n_samples > 0:
-            context.training_index = TrainingIndex(*training_own, epochs[TRAINING])
+            training_index = TrainingIndex(*training_own, epochs[TRAINING])
 
     for split, analysis in context.splits.items():
         epoch = epochs[split]
@@ -67,7 +83,7 @@ def find_neighbors(context: AnalysisContext) -> None:
         else:
             own = training_own if split == TRAINING else _build_split_index(context, analysis, epoch)
             assert own is not None
-            _search_split(context, analysis, epoch, own)
+            _search_split(context, analysis, epoch, own, training_index)
             analysis.summary["neighbor_signal"] = (
                 f"{N_NEIGHBORS} nearest neighbours within the split by cosine similarity of epoch "
                 f"{epoch} embeddings ({own[0].plan.describe()['index']} index)"
@@ -75,12 +91,12 @@ def find_neighbors(context: AnalysisContext) -> None:
             del own
         _store_training_neighbors(context, analysis, training, epoch)
 
-    if context.training_index is None:
+    if training_index is None:
         context.summary["neighbors"] = {"status": "skipped", "reason": "no training embeddings were logged"}
     else:
-        plan = context.training_index.index.plan
-        k = _k(context.training_index.rows.shape[0])
-        context.summary["neighbors"] = {"status": "done", "epoch": context.training_index.epoch, "k": k,
+        plan = training_index.index.plan
+        k = _k(training_index.rows.shape[0])
+        context.summary["neighbors"] = {"status": "done", "epoch": training_index.epoch, "k": k,
                                         **plan.describe()}
 
 
@@ -116,13 +132,15 @@ def _build_split_index(
     with context.reporter.step(description, passes * n_vectors) as step:
         reduction = None
         if plan.n_components is not None:
-            wanted = sample_rows(n_vectors, plan.n_reduction_rows, SEED)
-            reduction = fit_reduction(plan, _sample_embeddings(context, analysis, epoch, wanted, step))
+            positions = sample_rows(n_vectors, plan.n_reduction_rows, SEED)
+            sample = _sample_embeddings(context, analysis, epoch, positions, step)
+            reduction = fit_reduction(plan, sample)
+            del sample
         training_rows = None
         if plan.needs_training:
-            wanted = sample_rows(n_vectors, plan.n_training_rows, SEED + 1)
+            positions = sample_rows(n_vectors, plan.n_training_rows, SEED + 1)
             transform = reduction.apply if reduction is not None else None
-            training_rows = _sample_embeddings(context, analysis, epoch, wanted, step, transform)
+            training_rows = _sample_embeddings(context, analysis, epoch, positions, step, transform)
         index = train_index(plan, training_rows, SEED, reduction)
         del training_rows
         rows = []
@@ -137,17 +155,17 @@ def _sample_embeddings(
     context: AnalysisContext,
     analysis: SplitAnalysis,
     epoch: int,
-    wanted: np.ndarray,
+    positions: np.ndarray,
     step: Any,
     transform: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> np.ndarray:
-    """Return the embeddings at the sorted positions ``wanted``, through ``transform`` if given."""
+    """Return the embeddings at the sorted ``positions``, through ``transform`` if given."""
     parts = []
     start = 0
     for _, embeddings in iter_embeddings(context, analysis, epoch):
         stop = start + embeddings.shape[0]
-        low, high = np.searchsorted(wanted, [start, stop])
-        chosen = embeddings[wanted[low:high] - start]
+        low, high = np.searchsorted(positions, [start, stop])
+        chosen = embeddings[positions[low:high] - start]
         parts.append(transform(chosen) if transform is not None else chosen)
         start = stop
         step.advance(embeddings.shape[0])
@@ -160,12 +178,12 @@ def _search_split(
     analysis: SplitAnalysis,
     epoch: int,
     own: tuple[NeighborIndex, np.ndarray],
+    training_index: TrainingIndex | None,
 ) -> None:
     """Search a split against its own index and, for other splits, the training index."""
     own_index, own_rows = own
     n_samples = analysis.n_samples
     within = _empty_neighbors(n_samples, _k(own_rows.shape[0]))
-    training_index = context.training_index
     is_training = analysis.split == TRAINING
     among_training = None
     if training_index is not None and not is_training:
