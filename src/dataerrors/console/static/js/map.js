@@ -24,8 +24,12 @@ let traceRows = [];     // per trace, the map rows of its points
 let loadedFor = null;
 let lasso = null;       // the drawing layer of the current plot
 let polygon = null;     // outline of the current selection, in map coordinates
+let shown = null;       // Uint32Array of the rows drawn (all of them, or a sample of a large map)
 // Pixels around a click within which the nearest point is opened.
 const CLICK_RADIUS = 8;
+// Above this many points the scatter draws a sample, so the browser stays responsive.
+// Selections are still tested on the server over every point.
+const DISPLAY_MAX_POINTS = 250000;
 
 export function initMap(container) {
   root = container;
@@ -51,6 +55,7 @@ export async function showMap() {
     meta.columns.forEach((name, index) => {
       columns[name] = new Float32Array(buffer, index * meta.n_points * 4, meta.n_points);
     });
+    shown = displayRows();
     render();
   } catch (error) {
     loadedFor = null;
@@ -72,7 +77,7 @@ function render() {
           [["lasso", "Lasso"], ["box", "Box"], ["pan", "Zoom / pan"]].map(([mode, text]) => el("button", {
             class: "chip-toggle", dataset: { mode }, "aria-pressed": String(mode === "lasso"), onclick: () => setMode(mode),
           }, text))),
-        el("span", { class: "muted" }, `${formatInt(meta.n_points)} points · drag to select (the server tests every point) · click a point to open it`)),
+        el("span", { class: "muted", id: "map-count" }, pointCountText())),
       el("div", { class: "map-canvas" }, el("div", { id: "map-plot" }))),
     el("div", { class: "stack" },
       el("div", { class: "panel", id: "map-selection" }),
@@ -102,6 +107,39 @@ function draw() {
   }
 }
 
+function pointCountText() {
+  const drawn = shown.length < meta.n_points
+    ? `${formatInt(shown.length)} of ${formatInt(meta.n_points)} points drawn (the highest DEP first, then an even sample of the rest)`
+    : `${formatInt(meta.n_points)} points`;
+  return `${drawn} · drag to select (the server tests every point) · click a point to open it`;
+}
+
+// Rows to draw: every row of a small map. For a large one, the highest-DEP rows (up to a quarter
+// of the budget) and every n-th other row, so likely errors stay visible.
+function displayRows() {
+  const n = meta.n_points;
+  if (n <= DISPLAY_MAX_POINTS) return Uint32Array.from({ length: n }, (_, row) => row);
+  const dep = columns.dep;
+  let cutoff = Infinity;
+  let kept = 0;
+  if (dep) {
+    const buckets = new Uint32Array(101);
+    for (let row = 0; row < n; row += 1) if (dep[row] >= 0) buckets[Math.min(100, Math.floor(dep[row] * 100))] += 1;
+    let bucket = 101;
+    while (bucket > 0 && kept + buckets[bucket - 1] <= DISPLAY_MAX_POINTS / 4) { bucket -= 1; kept += buckets[bucket]; }
+    cutoff = bucket / 100;
+  }
+  const stride = Math.ceil((n - kept) / (DISPLAY_MAX_POINTS - kept));
+  const rows = [];
+  let others = 0;
+  for (let row = 0; row < n; row += 1) {
+    const high = dep !== undefined && dep[row] >= cutoff;
+    if (high) rows.push(row);
+    else if (others++ % stride === 0) rows.push(row);
+  }
+  return Uint32Array.from(rows);
+}
+
 function setMode(mode) {
   lasso?.setMode(mode);
   for (const button of root.querySelectorAll("[data-mode]")) button.setAttribute("aria-pressed", String(button.dataset.mode === mode));
@@ -119,7 +157,7 @@ function openNearest([x, y], scale) {
   let bestDistance = CLICK_RADIUS * CLICK_RADIUS;
   const xs = columns.x;
   const ys = columns.y;
-  for (let row = 0; row < xs.length; row += 1) {
+  for (const row of shown) {
     const dx = (xs[row] - x) * scale.x;
     const dy = (ys[row] - y) * scale.y;
     const distance = dx * dx + dy * dy;
@@ -131,7 +169,7 @@ function openNearest([x, y], scale) {
 // One trace coloured by DEP; points are ordered by DEP so high-DEP points are drawn on top.
 function depTrace() {
   const dep = columns.dep;
-  const order = orderByValue(dep);
+  const order = orderByValue(dep, shown);
   traceRows = [order];
   return {
     type: "scattergl", mode: "markers", name: "DEP", showlegend: false,
@@ -146,14 +184,14 @@ function categoryTraces(column) {
   const info = meta.categories[column];
   const values = columns[column];
   if (info.values.length > MAX_LEGEND_CATEGORIES) {
-    const order = orderByValue(values);
+    const order = orderByValue(values, shown);
     traceRows = [order];
     return [{ type: "scattergl", mode: "markers", showlegend: false, x: gather(columns.x, order), y: gather(columns.y, order),
       marker: { color: Array.from(gather(values, order), (v) => PALETTE[((v % PALETTE.length) + PALETTE.length) % PALETTE.length]), size: markerSize() },
       hoverinfo: "none" }];
   }
   const rowsByValue = new Map(info.values.map((value) => [value, []]));
-  for (let row = 0; row < values.length; row += 1) rowsByValue.get(values[row])?.push(row);
+  for (const row of shown) rowsByValue.get(values[row])?.push(row);
   traceRows = [];
   return info.values.map((value, index) => {
     const rows = Uint32Array.from(rowsByValue.get(value));
@@ -247,24 +285,27 @@ async function openRow(row) {
 }
 
 function markerSize() {
-  if (meta.n_points > 200000) return 2;
-  if (meta.n_points > 20000) return 3;
+  if (shown.length > 200000) return 2;
+  if (shown.length > 20000) return 3;
   return 5;
 }
 
-// Row order that sorts `values` ascending (NaN first), by counting sort over 256 buckets: O(n).
-function orderByValue(values) {
+// The given rows, sorted by `values` ascending (NaN first), by counting sort over 256 buckets: O(n).
+function orderByValue(values, rows) {
   let low = Infinity;
   let high = -Infinity;
-  for (const value of values) if (Number.isFinite(value)) { low = Math.min(low, value); high = Math.max(high, value); }
+  for (const row of rows) {
+    const value = values[row];
+    if (Number.isFinite(value)) { low = Math.min(low, value); high = Math.max(high, value); }
+  }
   const buckets = 256;
   const scale = high > low ? (buckets - 1) / (high - low) : 0;
   const bucketOf = (value) => (Number.isFinite(value) ? 1 + Math.floor((value - low) * scale) : 0);
   const counts = new Uint32Array(buckets + 2);
-  for (const value of values) counts[bucketOf(value) + 1] += 1;
+  for (const row of rows) counts[bucketOf(values[row]) + 1] += 1;
   for (let i = 1; i < counts.length; i += 1) counts[i] += counts[i - 1];
-  const order = new Uint32Array(values.length);
-  for (let row = 0; row < values.length; row += 1) order[counts[bucketOf(values[row])]++] = row;
+  const order = new Uint32Array(rows.length);
+  for (const row of rows) order[counts[bucketOf(values[row])]++] = row;
   return order;
 }
 
