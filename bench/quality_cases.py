@@ -41,7 +41,7 @@ from .ground_truth import (
 logger = logging.getLogger(__name__)
 
 #: dataerrors columns each case provides, one row per sample.
-SCORE_COLUMNS = ("dep", "aum", "margin", "neighbor_disagreement", "is_likely_mislabeled")
+SCORE_COLUMNS = ("dep", "aum", "margin", "neighbor_disagreement", "is_likely_mislabeled", "predicted", "neighbor_label")
 _DISPLAY_NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10"}
 
 
