@@ -109,7 +109,10 @@ function actions(sample) {
     relabel,
     el("button", { class: "secondary", onclick: () => edit("remove"), title: "Remove from the dataset (r)" }, "Remove"),
     el("button", { class: "secondary", onclick: () => edit("mark_for_labeling"), title: "Send to labelers (m)" }, "Mark for labeling"),
-    el("button", { class: "secondary", onclick: () => edit("restore"), title: "Back to the logged label" }, "Restore"));
+    // Only an edited sample has something to restore.
+    sample.edit_action && sample.edit_action !== "restore"
+      ? el("button", { class: "secondary", onclick: () => edit("restore"), title: "Back to the logged label" }, "Restore")
+      : null);
 }
 
 function edit(action, label = null) {

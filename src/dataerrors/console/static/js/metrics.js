@@ -44,7 +44,7 @@ function render(metrics) {
       stat("Hard samples", metrics.difficulty_counts ? formatInt(metrics.difficulty_counts.hard) : "–")),
     el("div", { class: "panel" }, el("h3", {}, `Per class: F1, precision and recall · mean F1 ${formatFloat(metrics.mean_f1, 3)}`),
       el("div", { id: "class-chart", style: "height:340px" }),
-      el("div", { class: "small muted" }, "Dashed line: mean F1 over classes. Red F1 bars: underperforming classes (F1 more than one standard deviation below the mean), labelled with their size against the average class size. The score axis starts near the lowest bar.")),
+      el("div", { class: "small muted" }, "Dashed line: mean F1 over classes. Red F1 bars: underperforming classes (F1 more than one standard deviation below the mean), with their size against the average class size under their name. The score axis starts near the lowest bar.")),
     el("div", { class: "panel" }, el("h3", {}, "Samples per class"), el("div", { id: "size-chart", style: "height:220px" })),
     el("div", { class: "two-col" },
       el("div", { class: "panel" }, el("h3", {}, "Confusion matrix (given label × prediction)"), el("div", { id: "confusion", style: "height:460px" })),
@@ -71,14 +71,11 @@ function classChart(classes, underperforming, meanF1) {
   const shown = shownClasses(classes);
   const names = shown.map((entry) => entry.label_name ?? String(entry.label));
   const f1Colors = shown.map((entry) => (underperforming.has(entry.label) ? "#c8372d" : "#2f5fd0"));
-  // Underperforming classes get their size against the average class size above their bars.
-  const vertical = shown.length > 20;
-  const annotations = shown.filter((entry) => underperforming.has(entry.label)).map((entry) => {
+  // Underperforming classes get their size against the average class size under their name, where
+  // it cannot cross the bars or the mean line.
+  const tickText = shown.map((entry, index) => {
     const info = underperforming.get(entry.label);
-    return { x: entry.label_name ?? String(entry.label), y: Math.max(entry.f1, entry.precision, entry.recall),
-             yshift: vertical ? 28 : 10, textangle: vertical ? -90 : 0,
-             text: `${formatFloat(info.size_ratio, 2)}× size`, showarrow: false, font: { size: 11, color: "#c8372d" },
-             hovertext: `F1 ${formatFloat(info.f1, 3)} vs mean ${formatFloat(info.mean_f1, 3)}; ${formatInt(info.support)} samples, ${formatFloat(info.size_ratio, 2)}× the average class size` };
+    return info ? `${names[index]}<br><span style="color:#c8372d">${formatFloat(info.size_ratio, 2)}× size</span>` : names[index];
   });
   const lowest = Math.min(...shown.flatMap((entry) => [entry.f1, entry.precision, entry.recall]));
   window.Plotly.newPlot(root.querySelector("#class-chart"), [
@@ -87,9 +84,9 @@ function classChart(classes, underperforming, meanF1) {
     { type: "bar", name: "Recall", x: names, y: shown.map((e) => e.recall), marker: { color: "#c9d5f5" } },
   ], {
     barmode: "group", margin: { l: 44, r: 10, t: 30, b: 40 }, legend: { orientation: "h", y: 1.12 },
-    yaxis: { range: [Math.max(0, lowest - 0.05), 1.03], title: { text: "score" } }, xaxis: { type: "category" },
+    yaxis: { range: [Math.max(0, lowest - 0.05), 1.03], title: { text: "score" } },
+    xaxis: { type: "category", tickmode: "array", tickvals: names, ticktext: tickText, automargin: true },
     shapes: meanF1 === null ? [] : [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: meanF1, y1: meanF1, line: { dash: "dash", color: "#1d2330", width: 1.5 } }],
-    annotations,
   }, { displayModeBar: false, responsive: true });
 }
 
