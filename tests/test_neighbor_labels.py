@@ -59,3 +59,22 @@ def test_majority_label_without_neighbours():
     majority, share = neighbor_majority_label(np.array([[-1, -1]]), np.array([0]), n_classes=3)
     assert majority.tolist() == [-1]
     assert np.isnan(share[0])
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64])
+def test_majority_label_any_integer_dtype(dtype):
+    majority, share = neighbor_majority_label(NEIGHBORS.astype(dtype), LABELS.astype(dtype), n_classes=2)
+    assert majority.tolist() == [0, 1, 1, 0, 0]
+    assert share[1] == pytest.approx(2 / 3)
+
+
+def test_majority_label_matches_a_per_class_count():
+    rng = np.random.default_rng(0)
+    labels = rng.integers(-1, 5, 2000).astype(np.int32)
+    neighbors = rng.integers(-1, 2000, (2000, 10))
+    majority, share = neighbor_majority_label(neighbors, labels, n_classes=5)
+    neighbor_labels = np.where(neighbors >= 0, labels[np.maximum(neighbors, 0)], -1)
+    for row in range(2000):
+        counts = np.bincount(neighbor_labels[row][neighbor_labels[row] >= 0], minlength=5)
+        expected = int(counts.argmax()) if counts.sum() else -1
+        assert majority[row] == expected

@@ -80,7 +80,7 @@ def neighbor_majority_label(
     # Counting by pairs of neighbours (k x k per sample) instead of one count per class keeps the
     # memory at n_samples x k^2 booleans per chunk, whatever the number of classes.
     for start in range(0, n_samples, _CHUNK_ROWS):
-        block = neighbor_labels[start : start + _CHUNK_ROWS]
+        block = neighbor_labels[start : start + _CHUNK_ROWS].astype(np.int64)
         counted = block >= 0
         same = (block[:, :, None] == block[:, None, :]) & counted[:, None, :]
         counts = np.where(counted, same.sum(axis=2), 0)
