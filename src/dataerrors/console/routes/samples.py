@@ -10,6 +10,7 @@ import pyarrow.compute as pc
 from fastapi import APIRouter, Depends, Query
 from fastapi import Path as FastApiPath
 
+from ...analysis.neighbor_labels import N_NEIGHBORS
 from ...edits import EditLog
 from ...errors import DataErrorsError
 from ...store import sample_queries
@@ -45,8 +46,8 @@ Split = Annotated[str, Depends(get_split)]
 Filters = Annotated[FilterParams, Depends(filter_params)]
 #: Most ids one request for the ids behind a filter returns.
 MAX_IDS = 100_000
-#: Similar samples shown with one sample.
-N_SIMILAR = 12
+#: Similar samples shown with one sample: every neighbour the analysis keeps.
+N_SIMILAR = N_NEIGHBORS
 
 
 @router.get("/samples", response_model=SamplePage, summary="One page of filtered, sorted samples")
