@@ -33,8 +33,8 @@ def test_every_signal_raises_dep():
     assert all(signal["raises_dep"] for signal in signals.values())
     assert len(result["reasons"]) == 3
     assert result["sentence"] == (
-        "DEP 0.90: the model preferred 'dog' over the given label 'cat' in 3 of 3 epoch(s) "
-        "(mean margin -0.73, last -0.90); 80% of its nearest neighbours in embedding space carry another "
+        "DEP 0.90: the model predicted another class than the given label 'cat' in 3 of 3 epoch(s), "
+        "most often 'dog' (mean margin -0.73, last -0.90); 80% of its nearest neighbours in embedding space carry another "
         "label (most often 'dog'); confident learning places it in class 'dog'. Flagged as "
         "likely mislabeled; suggested label 'dog'."
     )
@@ -68,3 +68,10 @@ def test_without_dep():
     result = explain(dep=math.nan, margins=[], predicted=[])
     assert result["dep"] is None
     assert result["sentence"] == "No DEP: the sample is unlabeled or has no logged outputs."
+
+
+def test_neighbour_majority_of_its_own_label_is_not_named():
+    # 60% of the neighbours disagree, but split over other classes: the most common label is its own.
+    result = explain(neighbor_disagreement=0.6, neighbor_label=0)
+    assert "60% of its nearest neighbours in embedding space carry another label;" in result["sentence"]
+    assert "most often 'cat'" not in result["sentence"]

@@ -38,7 +38,7 @@ def test_analysis_columns_and_top_suspects(root):
     assert summary["neighbor_signal"].startswith("10 nearest neighbours")
     suspect = summary["top_suspects"][0]
     assert suspect["id"] < 10
-    assert suspect["explanation"].startswith(f"DEP {suspect['dep']:.2f}: the model preferred")
+    assert suspect["explanation"].startswith(f"DEP {suspect['dep']:.2f}: the model predicted another class")
     assert len(suspect["reasons"]) >= 2
 
 

@@ -68,10 +68,11 @@ def explain_sample(
         reasons.append(_margin_reason(label, margin_signal, names))
     if neighbor_signal is not None and neighbor_signal["raises_dep"]:
         share = "all" if neighbor_disagreement == 1 else f"{100 * neighbor_disagreement:.0f}%"
-        reasons.append(
-            f"{share} of its nearest neighbours in embedding space carry another label (most "
-            f"often {names(neighbor_label)})"
-        )
+        reason = f"{share} of its nearest neighbours in embedding space carry another label"
+        # The majority can still be the sample's own label when the others are split.
+        if neighbor_label >= 0 and neighbor_label != label:
+            reason += f" (most often {names(neighbor_label)})"
+        reasons.append(reason)
     if confident_signal["raises_dep"]:
         reasons.append(f"confident learning places it in class {names(confident_label)}")
     return {
@@ -136,9 +137,10 @@ def _neighbor_signal(disagreement: float, neighbor_label: int) -> dict[str, Any]
 
 def _margin_reason(label: int, signal: dict[str, Any], names: _ClassNames) -> str:
     return (
-        f"the model preferred {names(signal['most_predicted_other_class'])} over the given "
-        f"label {names(label)} in {signal['n_epochs_other_class']} of {signal['n_epochs']} "
-        f"epoch(s) (mean margin {signal['aum']:+.2f}, last {signal['last_margin']:+.2f})"
+        f"the model predicted another class than the given label {names(label)} in "
+        f"{signal['n_epochs_other_class']} of {signal['n_epochs']} epoch(s), most often "
+        f"{names(signal['most_predicted_other_class'])} (mean margin {signal['aum']:+.2f}, "
+        f"last {signal['last_margin']:+.2f})"
     )
 
 
