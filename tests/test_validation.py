@@ -237,6 +237,20 @@ def test_resume_with_other_classes(run: dataerrors.Run, root) -> None:
         dataerrors.init("project", "run", ["a", "b"], root=root, mode="resume")
 
 
+def test_resume_with_another_task(logged: dataerrors.Run, root) -> None:
+    before = folder_snapshot(logged.folder)
+    with pytest.raises(InvalidInputError, match=r"task='text_classification' does not match.*"
+                       r"resume with task='image_classification'"):
+        dataerrors.init("project", "run", CLASS_NAMES, root=root, task="text_classification",
+                        mode="resume")
+    assert folder_snapshot(logged.folder) == before
+
+
+def test_missing_image_files_mention_the_text_task(run: dataerrors.Run) -> None:
+    with pytest.raises(InvalidInputError, match="task='text_classification'"):
+        run.log_samples("training", [0], [0], inputs=["a short review, not a file"])
+
+
 def test_overwrite_replaces_run(run: dataerrors.Run, root) -> None:
     fresh = dataerrors.init("project", "run", CLASS_NAMES, root=root, mode="overwrite")
     assert fresh.splits == []

@@ -104,6 +104,12 @@ def init(
                 f"labels {class_names[:10]} do not match the classes of the existing run "
                 f"{resumed.class_names[:10]}; resume with the same class names."
             )
+        if resumed.task != task:
+            raise InvalidInputError(
+                f"task={task!r} does not match the task of the existing run ({resumed.task!r}); "
+                f"resume with task={resumed.task!r}, or pass mode='overwrite' to start the run "
+                "again with the new task."
+            )
         return resumed
     if exists and mode == "overwrite":
         reader.clear_run_folder(layout)

@@ -261,7 +261,8 @@ def check_inputs(
             raise InvalidInputError(
                 f"inputs names {len(missing)} image file(s) that do not exist, for example "
                 f"{missing[:3]}; fix the paths, or pass check_files=False to log them anyway "
-                "(the console then shows a placeholder)."
+                "(the console then shows a placeholder). If the inputs are texts, create the "
+                "run with dataerrors.init(..., task='text_classification')."
             )
     return paths, None
 
