@@ -128,7 +128,11 @@ def _build_split_index(
     assert schema is not None  # embeddings_epoch found embeddings in this epoch
     plan = plan_index(n_vectors, vector_width(schema.field("embeddings").type))
     passes = 1 + int(plan.needs_training) + int(plan.n_components is not None)
-    description = f"{split}: building the neighbour index ({plan.describe()['index']})"
+    # The bar counts rows read, so it says how many passes over the split it makes.
+    description = (
+        f"{split}: building the neighbour index ({plan.describe()['index']}, {passes} "
+        f"pass{'es' if passes > 1 else ''} over {n_vectors:,} samples)"
+    )
     with context.reporter.step(description, passes * n_vectors) as step:
         reduction = None
         if plan.n_components is not None:

@@ -59,7 +59,7 @@ def _score_split(context: AnalysisContext, analysis: SplitAnalysis) -> None:
     confident = np.full(n_samples, mislabel.NO_CLASS, dtype=np.int32)
     thresholds = np.ones(n_classes, dtype=np.float32)
     if vector_epoch is not None and (analysis.labels >= 0).any():
-        description = f"{analysis.split}: confident learning"
+        description = f"{analysis.split}: confident learning (2 passes over {n_samples:,} samples)"
         with reporter.step(description, 2 * max(n_samples, 1)) as step:
             thresholds = _class_thresholds(context, analysis, vector_epoch, step)
             _confident_classes(context, analysis, vector_epoch, thresholds, confident, step)
