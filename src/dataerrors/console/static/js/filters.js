@@ -71,6 +71,8 @@ function depInput(text, key, value) {
   if (value !== null && value !== undefined) input.value = value;
   input.addEventListener("change", () => {
     const number = input.value === "" ? null : Math.min(1, Math.max(0, Number(input.value)));
+    // Show the value actually applied: DEP is in [0, 1], so 1.5 becomes 1.
+    if (number !== null) input.value = number;
     setFilters({ [key]: number });
   });
   return el("label", {}, text, input);
