@@ -106,19 +106,17 @@ def remove_vectors(layout: RunLayout, split: str, epoch: int) -> int:
 
 def write_analysis(layout: RunLayout, split: str, table: pa.Table) -> Path:
     """Replace ``analysis/<split>.parquet`` in one rename, so readers see the old or the new file."""
-    final = layout.analysis(split)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    temporary = temporary_path(final)
-    write_table_atomically(table, temporary, final)
-    return final
+    return _replace_table(layout.analysis(split), table)
 
 
 def write_neighbors(layout: RunLayout, split: str, table: pa.Table) -> Path:
     """Replace the neighbours table of ``split`` (see :func:`tables.neighbors_table`) in one rename."""
-    final = layout.neighbors(split)
+    return _replace_table(layout.neighbors(split), table)
+
+
+def _replace_table(final: Path, table: pa.Table) -> Path:
     final.parent.mkdir(parents=True, exist_ok=True)
-    temporary = temporary_path(final)
-    write_table_atomically(table, temporary, final)
+    write_table_atomically(table, temporary_path(final), final)
     return final
 
 
@@ -147,7 +145,7 @@ def read_neighbors(layout: RunLayout, split: str, sample_id: int | str) -> pa.Ta
 def read_analysis(
     layout: RunLayout, split: str, columns: Sequence[str] | None = None
 ) -> pa.Table:
-    path = _analysis_path(layout, split)
+    path = analysis_path(layout, split)
     return pq.read_table(path, columns=list(columns) if columns is not None else None)
 
 
@@ -155,7 +153,7 @@ def read_analysis_rows(
     layout: RunLayout, split: str, ids: Sequence[int] | Sequence[str], columns: Sequence[str]
 ) -> pa.Table:
     """Return the analysis rows of ``split`` whose id is in ``ids``, in file order."""
-    path = _analysis_path(layout, split)
+    path = analysis_path(layout, split)
     dataset = ds.dataset(str(path), format="parquet")
     available = [name for name in columns if name in dataset.schema.names]
     return dataset.to_table(columns=available, filter=ds.field("id").isin(list(ids)))
@@ -191,7 +189,7 @@ def _read_parts(parts: list[Path], columns: Sequence[str] | None) -> pa.Table:
     return dataset.to_table(columns=list(columns) if columns is not None else None)
 
 
-def _analysis_path(layout: RunLayout, split: str) -> Path:
+def analysis_path(layout: RunLayout, split: str) -> Path:
     """Return the analysis file of ``split``, raising if the run was not analyzed yet."""
     path = layout.analysis(split)
     if not path.exists():

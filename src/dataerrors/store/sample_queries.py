@@ -9,7 +9,6 @@ involved, whatever the split's size. The SQL of filters is built in :mod:`.sampl
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Sequence
 
 import duckdb
@@ -19,6 +18,7 @@ import pyarrow.parquet as pq
 
 from ..errors import InvalidInputError, RunNotFoundError
 from .layout import SCORES_PREFIX, RunLayout, list_parts
+from .reader import analysis_path
 # FLAGS, SampleFilter and SampleOrder are part of this module's interface; they live with the SQL
 # they become.
 from .sample_filters import FLAGS, FilteredQuery, SampleFilter, SampleOrder, quote_name, sort_key  # noqa: F401
@@ -40,12 +40,12 @@ class SamplePage:
 
 def analysis_schema(layout: RunLayout, split: str) -> pa.Schema:
     """Return the schema of ``analysis/<split>.parquet``, raising if the split was not analyzed."""
-    return pq.read_schema(_analysis_path(layout, split))
+    return pq.read_schema(analysis_path(layout, split))
 
 
 def count_samples(layout: RunLayout, split: str) -> int:
     """Return the number of rows of the split's analysis table, from the file's footer."""
-    return int(pq.ParquetFile(_analysis_path(layout, split)).metadata.num_rows)
+    return int(pq.ParquetFile(analysis_path(layout, split)).metadata.num_rows)
 
 
 def sortable_columns(schema: pa.Schema) -> list[str]:
@@ -56,7 +56,7 @@ def sortable_columns(schema: pa.Schema) -> list[str]:
 
 def read_columns(layout: RunLayout, split: str, columns: Sequence[str]) -> pa.Table:
     """Return whole columns of the split's analysis table, in row order."""
-    return pq.read_table(_analysis_path(layout, split), columns=list(columns))
+    return pq.read_table(analysis_path(layout, split), columns=list(columns))
 
 
 class RunQueries:
@@ -117,7 +117,7 @@ class RunQueries:
                 f"sort={order.column!r} is not a sortable column of split {split!r}; use one of "
                 f"{', '.join(sortable)}."
             )
-        with FilteredQuery(self._cursor(), self.layout, _analysis_path(self.layout, split), split,
+        with FilteredQuery(self._cursor(), self.layout, analysis_path(self.layout, split), split,
                                schema, sample_filter, edit_state, text_search) as query:
             direction = "DESC" if order.descending else "ASC"
             rows = query.run(
@@ -142,7 +142,7 @@ class RunQueries:
     ) -> tuple[list[Any], int]:
         """Return the ids of up to ``limit`` matching samples (highest DEP first) and the full count."""
         schema = analysis_schema(self.layout, split)
-        with FilteredQuery(self._cursor(), self.layout, _analysis_path(self.layout, split), split,
+        with FilteredQuery(self._cursor(), self.layout, analysis_path(self.layout, split), split,
                                schema, sample_filter, edit_state, text_search) as query:
             ids = query.run(
                 f"SELECT a.id FROM {query.source} WHERE {query.where} "
@@ -155,7 +155,7 @@ class RunQueries:
 
     def sample_record(self, split: str, sample_id: Any) -> dict[str, Any] | None:
         """Return the analysis row of one sample with its ``row`` number, or None if it is not there."""
-        path = _analysis_path(self.layout, split)
+        path = analysis_path(self.layout, split)
         with self._cursor() as connection:
             table = connection.sql(
                 "SELECT *, file_row_number AS row FROM read_parquet($path, file_row_number=true) "
@@ -169,7 +169,7 @@ class RunQueries:
 
     def id_at_row(self, split: str, row: int) -> Any | None:
         """Return the id of the sample at ``row`` of the analysis table (a map point), or None."""
-        path = _analysis_path(self.layout, split)
+        path = analysis_path(self.layout, split)
         with self._cursor() as connection:
             found = connection.sql(
                 "SELECT id FROM read_parquet($path, file_row_number=true) "
@@ -287,7 +287,7 @@ class RunQueries:
                 f"SELECT a.{quote_name(column)} AS value, {aggregates} "
                 "FROM read_parquet($path, file_row_number=true) a "
                 f"WHERE {where} GROUP BY ALL {order}",
-                params={"path": str(_analysis_path(self.layout, split))},
+                params={"path": str(analysis_path(self.layout, split))},
             ).to_arrow_table()
 
 
@@ -305,13 +305,3 @@ def id_type(layout: RunLayout, split: str) -> pa.DataType:
     if not parts:
         raise RunNotFoundError(f"no samples were logged for split {split!r} in {layout.folder}.")
     return pq.read_schema(parts[0]).field("id").type
-
-
-def _analysis_path(layout: RunLayout, split: str) -> Path:
-    path = layout.analysis(split)
-    if not path.exists():
-        raise RunNotFoundError(
-            f"no analysis for split {split!r} in {layout.folder}; run `dataerrors analyze "
-            f"{layout.folder}` or run.finish() first."
-        )
-    return path
