@@ -38,16 +38,15 @@ SEED = 0
 
 
 @dataclass
-class TrainingIndex:
-    """The neighbour index over training embeddings; ``rows`` maps each position to a training row.
+class SplitIndex:
+    """A neighbour index over one split's embeddings; ``rows`` maps each position to a split row.
 
-    It lives only during the neighbours step: later steps read the neighbours it found, so its
-    memory (2.6 GB of 8-bit codes at 1.28M x 2048) is free before scoring.
+    Indexes live only during the neighbours step. Later steps read the neighbours they found, so
+    their memory (2.6 GB of 8-bit codes at 1.28M x 2048) is free before scoring.
     """
 
     index: NeighborIndex
     rows: np.ndarray
-    epoch: int
 
 
 def find_neighbors(context: AnalysisContext) -> None:
@@ -69,35 +68,34 @@ def find_neighbors(context: AnalysisContext) -> None:
         return
 
     training = context.splits.get(TRAINING)
-    training_index = None
     training_own = None
     if training is not None and epochs[TRAINING] is not None:
         training_own = _build_split_index(context, training, epochs[TRAINING])
-        if training_own[0].n_samples > 0:
-            training_index = TrainingIndex(*training_own, epochs[TRAINING])
+    # The training split's own index is the run's training index, unless it is empty.
+    training_index = training_own if training_own is not None and training_own.rows.size else None
 
     for split, analysis in context.splits.items():
         epoch = epochs[split]
         if epoch is None:
             analysis.summary["neighbor_signal"] = "no embeddings were logged; DEP uses the margins alone"
         else:
-            own = training_own if split == TRAINING else _build_split_index(context, analysis, epoch)
-            assert own is not None
+            if split == TRAINING and training_own is not None:
+                own = training_own
+            else:
+                own = _build_split_index(context, analysis, epoch)
             _search_split(context, analysis, epoch, own, training_index)
             analysis.summary["neighbor_signal"] = (
                 f"{N_NEIGHBORS} nearest neighbours within the split by cosine similarity of epoch "
-                f"{epoch} embeddings ({own[0].plan.describe()['index']} index)"
+                f"{epoch} embeddings ({own.index.plan.describe()['index']} index)"
             )
-            del own
         _store_training_neighbors(context, analysis, training, epoch)
 
     if training_index is None:
         context.summary["neighbors"] = {"status": "skipped", "reason": "no training embeddings were logged"}
     else:
-        plan = training_index.index.plan
         k = _k(training_index.rows.shape[0])
-        context.summary["neighbors"] = {"status": "done", "epoch": training_index.epoch, "k": k,
-                                        **plan.describe()}
+        context.summary["neighbors"] = {"status": "done", "epoch": epochs[TRAINING], "k": k,
+                                        **training_index.index.plan.describe()}
 
 
 def _skip(context: AnalysisContext, reason: str, split_reason: str) -> None:
@@ -109,14 +107,12 @@ def _skip(context: AnalysisContext, reason: str, split_reason: str) -> None:
 
 
 def _k(n_indexed: int) -> int:
-    """Neighbours per sample when ``n_indexed`` samples are indexed (a sample never finds itself)."""
+    """Return the neighbours per sample when ``n_indexed`` samples are indexed (none finds itself)."""
     return min(N_NEIGHBORS, max(1, n_indexed - 1))
 
 
-def _build_split_index(
-    context: AnalysisContext, analysis: SplitAnalysis, epoch: int
-) -> tuple[NeighborIndex, np.ndarray]:
-    """Index a split's embeddings of ``epoch``; return the index and each position's split row.
+def _build_split_index(context: AnalysisContext, analysis: SplitAnalysis, epoch: int) -> SplitIndex:
+    """Index a split's embeddings of ``epoch``.
 
     Streams the embeddings up to three times: a full-width sample fits the PCA, a larger sample
     held reduced trains the IVF quantiser, then every row is added. Memory stays at the index
@@ -128,7 +124,7 @@ def _build_split_index(
     assert schema is not None  # embeddings_epoch found embeddings in this epoch
     plan = plan_index(n_vectors, vector_width(schema.field("embeddings").type))
     passes = 1 + int(plan.needs_training) + int(plan.n_components is not None)
-    # The bar counts rows read, so it says how many passes over the split it makes.
+    # The bar counts rows read, so its description gives the number of passes over the split.
     description = (
         f"{split}: building the neighbour index ({plan.describe()['index']}, {passes} "
         f"pass{'es' if passes > 1 else ''} over {n_vectors:,} samples)"
@@ -152,7 +148,7 @@ def _build_split_index(
             index.add(embeddings)
             rows.append(chunk_rows)
             step.advance(chunk_rows.shape[0])
-    return index, np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)
+    return SplitIndex(index, np.concatenate(rows) if rows else np.empty(0, dtype=np.int64))
 
 
 def _sample_embeddings(
@@ -181,11 +177,11 @@ def _search_split(
     context: AnalysisContext,
     analysis: SplitAnalysis,
     epoch: int,
-    own: tuple[NeighborIndex, np.ndarray],
-    training_index: TrainingIndex | None,
+    own: SplitIndex,
+    training_index: SplitIndex | None,
 ) -> None:
     """Search a split against its own index and, for other splits, the training index."""
-    own_index, own_rows = own
+    own_rows = own.rows
     n_samples = analysis.n_samples
     within = _empty_neighbors(n_samples, _k(own_rows.shape[0]))
     is_training = analysis.split == TRAINING
@@ -198,7 +194,7 @@ def _search_split(
     with context.reporter.step(description, n_samples) as step:
         for chunk_rows, embeddings in iter_embeddings(context, analysis, epoch):
             if own_rows.shape[0] > 1:
-                found = search_neighbors(own_index, embeddings, within.k,
+                found = search_neighbors(own.index, embeddings, within.k,
                                          self_positions=own_positions[chunk_rows])
                 _fill(within, chunk_rows, found, own_rows)
             if among_training is not None:
