@@ -70,7 +70,7 @@ def test_without_dep():
     assert result["sentence"] == "No DEP: the sample is unlabeled or has no logged outputs."
 
 
-def test_neighbour_majority_of_its_own_label_is_not_named():
+def test_own_majority_label_not_named():
     # 60% of the neighbours disagree, but split over other classes: the most common label is its own.
     result = explain(neighbor_disagreement=0.6, neighbor_label=0)
     assert "60% of its nearest neighbours in embedding space carry another label;" in result["sentence"]

@@ -244,7 +244,7 @@ def test_train_index_needs_sample_for_ivf():
     assert isinstance(plan, IndexPlan)
 
 
-def test_neighbors_within_leaves_each_row_out_and_matches_exact_search():
+def test_neighbors_within_matches_exact_search():
     embeddings = clustered(500, 32, seed=5)
     found = neighbors_within(embeddings, 5)
     truth = exact_neighbors(embeddings, embeddings, 6)[:, 1:]

@@ -136,7 +136,7 @@ def test_invalid_input(labels, probs, embeddings, message):
         dataerrors.rank_label_errors(labels, probs, embeddings)
 
 
-def test_large_sets_keep_the_neighbour_signal_with_an_approximate_index():
+def test_ivf_keeps_neighbour_signal():
     # Above 20,000 samples the neighbour index is IVF; the signal must still separate the flips.
     rng = np.random.default_rng(3)
     n_samples, n_classes = 24_000, 8

@@ -29,17 +29,17 @@ def logged_run(root, name: str = "workers"):
 
 
 @pytest.mark.parametrize("value", [0, -2, 1.5, "2", True])
-def test_check_workers_rejects_non_positive_integers(value):
+def test_check_workers_rejects_invalid(value):
     with pytest.raises(InvalidInputError, match=rf"workers={value!r} is invalid; pass an integer >= 1"):
         check_workers(value)
 
 
-def test_check_workers_defaults_to_the_core_count():
+def test_check_workers_default_core_count():
     assert check_workers(None) >= 1
     assert check_workers(3) == 3
 
 
-def test_thread_limit_restores_the_previous_settings():
+def test_thread_limit_restores_settings():
     import faiss
     import pyarrow as pa
 
@@ -50,7 +50,7 @@ def test_thread_limit_restores_the_previous_settings():
     assert (faiss.omp_get_max_threads(), pa.cpu_count()) == before
 
 
-def test_one_and_two_workers_give_the_same_scores(root):
+def test_thread_counts_give_same_scores(root):
     run = logged_run(root)
     run.finish(analyze=False, progress=False)
     one = run.analyze(workers=1)
@@ -63,7 +63,7 @@ def test_one_and_two_workers_give_the_same_scores(root):
                                second["training_neighbor_disagreement"])
 
 
-def test_bad_workers_in_finish_leaves_the_run_logging(root):
+def test_bad_workers_keep_run_logging(root):
     run = logged_run(root)
     with pytest.raises(InvalidInputError, match="workers=0 is invalid"):
         run.finish(progress=False, workers=0)
@@ -79,7 +79,8 @@ def test_cli_workers_option(root):
     runner = CliRunner()
     bad = runner.invoke(main, ["analyze", str(run.folder), "--workers", "0", "--quiet"])
     assert bad.exit_code == 2
-    assert "--workers" in bad.output and "0 is not in the range x>=1" in bad.output
+    assert "--workers" in bad.output
+    assert "0 is not in the range x>=1" in bad.output
     good = runner.invoke(main, ["analyze", str(run.folder), "--workers", "1", "--quiet"])
     assert good.exit_code == 0, good.output
     assert run.summary()["workers"] == 1

@@ -24,7 +24,7 @@ let traceRows = [];     // per trace, the map rows of its points
 let loadedFor = null;
 let lasso = null;       // the drawing layer of the current plot
 let polygon = null;     // outline of the current selection, in map coordinates
-let shown = null;       // Uint32Array of the rows drawn (all of them, or a sample of a large map)
+let drawnRows = null;   // Uint32Array of the rows drawn (all of them, or a sample of a large map)
 // Pixels around a click within which the nearest point is opened.
 const CLICK_RADIUS = 8;
 // Above this many points the scatter draws a sample, so the browser stays responsive.
@@ -55,7 +55,7 @@ export async function showMap() {
     meta.columns.forEach((name, index) => {
       columns[name] = new Float32Array(buffer, index * meta.n_points * 4, meta.n_points);
     });
-    shown = displayRows();
+    drawnRows = displayRows();
     render();
   } catch (error) {
     loadedFor = null;
@@ -108,8 +108,8 @@ function draw() {
 }
 
 function pointCountText() {
-  const drawn = shown.length < meta.n_points
-    ? `${formatInt(shown.length)} of ${formatInt(meta.n_points)} points drawn (the highest DEP first, then an even sample of the rest)`
+  const drawn = drawnRows.length < meta.n_points
+    ? `${formatInt(drawnRows.length)} of ${formatInt(meta.n_points)} points drawn (the highest DEP first, then an even sample of the rest)`
     : `${formatInt(meta.n_points)} points`;
   return `${drawn} · drag to select (the server tests every point) · click a point to open it`;
 }
@@ -121,15 +121,15 @@ function displayRows() {
   if (n <= DISPLAY_MAX_POINTS) return Uint32Array.from({ length: n }, (_, row) => row);
   const dep = columns.dep;
   let cutoff = Infinity;
-  let kept = 0;
+  let highCount = 0;
   if (dep) {
     const buckets = new Uint32Array(101);
     for (let row = 0; row < n; row += 1) if (dep[row] >= 0) buckets[Math.min(100, Math.floor(dep[row] * 100))] += 1;
     let bucket = 101;
-    while (bucket > 0 && kept + buckets[bucket - 1] <= DISPLAY_MAX_POINTS / 4) { bucket -= 1; kept += buckets[bucket]; }
+    while (bucket > 0 && highCount + buckets[bucket - 1] <= DISPLAY_MAX_POINTS / 4) { bucket -= 1; highCount += buckets[bucket]; }
     cutoff = bucket / 100;
   }
-  const stride = Math.ceil((n - kept) / (DISPLAY_MAX_POINTS - kept));
+  const stride = Math.ceil((n - highCount) / (DISPLAY_MAX_POINTS - highCount));
   const rows = [];
   let others = 0;
   for (let row = 0; row < n; row += 1) {
@@ -157,7 +157,7 @@ function openNearest([x, y], scale) {
   let bestDistance = CLICK_RADIUS * CLICK_RADIUS;
   const xs = columns.x;
   const ys = columns.y;
-  for (const row of shown) {
+  for (const row of drawnRows) {
     const dx = (xs[row] - x) * scale.x;
     const dy = (ys[row] - y) * scale.y;
     const distance = dx * dx + dy * dy;
@@ -169,7 +169,7 @@ function openNearest([x, y], scale) {
 // One trace coloured by DEP; points are ordered by DEP so high-DEP points are drawn on top.
 function depTrace() {
   const dep = columns.dep;
-  const order = orderByValue(dep, shown);
+  const order = orderByValue(dep, drawnRows);
   traceRows = [order];
   return {
     type: "scattergl", mode: "markers", name: "DEP", showlegend: false,
@@ -184,14 +184,14 @@ function categoryTraces(column) {
   const info = meta.categories[column];
   const values = columns[column];
   if (info.values.length > MAX_LEGEND_CATEGORIES) {
-    const order = orderByValue(values, shown);
+    const order = orderByValue(values, drawnRows);
     traceRows = [order];
     return [{ type: "scattergl", mode: "markers", showlegend: false, x: gather(columns.x, order), y: gather(columns.y, order),
       marker: { color: Array.from(gather(values, order), (v) => PALETTE[((v % PALETTE.length) + PALETTE.length) % PALETTE.length]), size: markerSize() },
       hoverinfo: "none" }];
   }
   const rowsByValue = new Map(info.values.map((value) => [value, []]));
-  for (const row of shown) rowsByValue.get(values[row])?.push(row);
+  for (const row of drawnRows) rowsByValue.get(values[row])?.push(row);
   traceRows = [];
   return info.values.map((value, index) => {
     const rows = Uint32Array.from(rowsByValue.get(value));
@@ -285,8 +285,8 @@ async function openRow(row) {
 }
 
 function markerSize() {
-  if (shown.length > 200000) return 2;
-  if (shown.length > 20000) return 3;
+  if (drawnRows.length > 200000) return 2;
+  if (drawnRows.length > 20000) return 3;
   return 5;
 }
 
