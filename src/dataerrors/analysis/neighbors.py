@@ -244,7 +244,8 @@ def fit_reduction(plan: IndexPlan, rows: FloatArray) -> Reduction | None:
     if sample.shape[0] < plan.n_components:
         raise InvalidInputError(
             f"training_rows has {sample.shape[0]} rows; expected at least {plan.n_components} "
-            f"to fit {plan.n_components} PCA components."
+            f"to fit {plan.n_components} PCA components. Pass a random sample of "
+            f"{plan.n_reduction_rows} training embeddings."
         )
     pca = faiss.PCAMatrix(plan.n_dims, plan.n_components)
     pca.train(sample)
@@ -304,13 +305,14 @@ def train_index(
     sample = _check_matrix(training_rows, "training_rows")
     if sample.shape[1] != width:
         raise InvalidInputError(
-            f"training_rows has width {sample.shape[1]}; expected {width} (rows reduced by "
-            "the reduction's apply(), or full-width rows without a reduction)."
+            f"training_rows has width {sample.shape[1]}; expected {width}. Pass rows reduced by "
+            "the reduction's apply() with a reduction, or full-width rows without one."
         )
     if sample.shape[0] < plan.n_lists:
         raise InvalidInputError(
             f"training_rows has {sample.shape[0]} rows; expected at least {plan.n_lists} for "
-            f"{plan.n_lists} inverted lists."
+            f"{plan.n_lists} inverted lists. Pass a random sample of {plan.n_training_rows} "
+            "training embeddings."
         )
     quantizer = faiss.IndexFlatL2(width)
     inverted = faiss.IndexIVFFlat(quantizer, width, plan.n_lists, faiss.METRIC_L2)
