@@ -12,6 +12,7 @@ const FLAG_TOGGLES = [
   ["out_of_coverage", "Out of coverage", "is_out_of_coverage"],
   ["edited", "Edited", null],
 ];
+export const FLAG_NAMES = FLAG_TOGGLES.map(([flag]) => flag);
 
 export function renderFilters(container) {
   const info = splitInfo();

@@ -10,6 +10,7 @@ import { initMap, showMap } from "./map.js";
 import { initMetrics, showMetrics } from "./metrics.js";
 import { handleSamplesKey, initSamples, resetSamples } from "./samples.js";
 import { emptyFilters, on, state } from "./state.js";
+import { readHash, writeHash } from "./url.js";
 
 const VIEWS = ["samples", "map", "metrics", "coverage", "edits"];
 const SHOW = { samples: () => {}, map: showMap, metrics: showMetrics, coverage: showCoverage, edits: showEdits };
@@ -25,7 +26,7 @@ async function start() {
   initEdits(document.getElementById("view-edits"));
   initDetail(document.getElementById("detail"));
   bindChrome();
-  const wanted = new URLSearchParams(location.hash.slice(1));
+  const wanted = readHash();
   try {
     const body = await getJson("/api/runs");
     state.runs = body.runs;
@@ -35,13 +36,15 @@ async function start() {
       return;
     }
     runPicker.replaceChildren(...body.runs.map((run) => el("option", { value: run.key }, run.key)));
-    const runKey = body.runs.some((run) => run.key === wanted.get("run")) ? wanted.get("run") : body.runs[0].key;
-    await selectRun(runKey, wanted.get("split"));
-    showView(VIEWS.includes(wanted.get("view")) ? wanted.get("view") : "samples");
+    const runKey = body.runs.some((run) => run.key === wanted.run) ? wanted.run : body.runs[0].key;
+    if (runKey === wanted.run) Object.assign(state, { sort: wanted.sort, order: wanted.order });
+    await selectRun(runKey, wanted.split, runKey === wanted.run ? wanted.filters : null);
+    showView(VIEWS.includes(wanted.view) ? wanted.view : "samples");
   } catch (error) { reportError(error); }
 }
 
-async function selectRun(runKey, split = null) {
+// filters: the sample filters to start the split with (from the address), or null for none.
+async function selectRun(runKey, split = null, filters = null) {
   state.runKey = runKey;
   runPicker.value = runKey;
   state.run = await getJson(runPath(runKey));
@@ -55,15 +58,17 @@ async function selectRun(runKey, split = null) {
       `Run ${runKey} is not analyzed yet. Run \`dataerrors analyze\` on its folder.`));
     return;
   }
-  selectSplit(analyzed.some((info) => info.name === split) ? split : analyzed[0].name);
+  const known = analyzed.some((info) => info.name === split);
+  for (const key of ["label", "predicted"]) if (filters) filters[key] = filters[key].filter((index) => index >= 0 && index < state.run.n_classes);
+  selectSplit(known ? split : analyzed[0].name, known ? filters : null);
 }
 
-function selectSplit(split) {
+function selectSplit(split, filters = null) {
   const changed = state.split !== split;
   state.split = split;
   splitPicker.value = split;
   if (changed) {
-    state.filters = emptyFilters();
+    state.filters = filters || emptyFilters();
     state.selectionInfo = null;
     state.offset = 0;
   }
@@ -71,7 +76,7 @@ function selectSplit(split) {
   if (!sortable.includes(state.sort)) state.sort = "dep";
   closeDetail();
   resetSamples();
-  updateHash();
+  writeHash();
   if (state.view !== "samples") SHOW[state.view]();
 }
 
@@ -81,13 +86,8 @@ function showView(view) {
     document.getElementById(`view-${name}`).hidden = name !== view;
     document.querySelector(`.tabs [data-view="${name}"]`).setAttribute("aria-selected", String(name === view));
   }
-  updateHash();
+  writeHash();
   if (state.split) SHOW[view]();
-}
-
-function updateHash() {
-  const params = new URLSearchParams({ run: state.runKey || "", split: state.split || "", view: state.view });
-  history.replaceState(null, "", `#${params}`);
 }
 
 function bindChrome() {

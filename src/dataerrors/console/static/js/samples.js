@@ -6,6 +6,7 @@ import { openDetail } from "./detail.js";
 import { depBar, el, formatInt, reportError, thumbnail, toast } from "./dom.js";
 import { filterParams, renderFilters } from "./filters.js";
 import { className, isTextRun, on, splitInfo, state } from "./state.js";
+import { writeHash } from "./url.js";
 
 const SORT_LABELS = {
   dep: "DEP", aum: "AUM", margin: "Margin", confidence: "Confidence", correctness: "Correctness",
@@ -43,6 +44,7 @@ export function resetSamples() {
 export async function load() {
   if (!root || !state.split) return;
   renderFilters(root.querySelector("#filters"));
+  writeHash();
   const number = ++requestNumber;
   const results = root.querySelector("#samples-results");
   results.setAttribute("aria-busy", "true");

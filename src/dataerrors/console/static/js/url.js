@@ -1,0 +1,40 @@
+// The console's address: run, split, view, sort and the sample filters live in the URL hash, so a
+// reload or a shared link opens the same list.
+
+import { FLAG_NAMES } from "./filters.js";
+import { emptyFilters, state } from "./state.js";
+
+const CLASS_KEYS = ["label", "predicted", "cluster"];
+const DEP_KEYS = ["dep_min", "dep_max"];
+
+// Write the current state into the hash (replacing the history entry, not adding one).
+export function writeHash() {
+  const params = new URLSearchParams({ run: state.runKey || "", split: state.split || "", view: state.view });
+  if (state.sort !== "dep") params.set("sort", state.sort);
+  if (state.order !== "desc") params.set("order", state.order);
+  const filters = state.filters;
+  for (const key of [...CLASS_KEYS, "flag"]) if (filters[key].length) params.set(key, filters[key].join(","));
+  for (const key of DEP_KEYS) if (filters[key] !== null) params.set(key, String(filters[key]));
+  if (filters.search) params.set("search", filters.search);
+  history.replaceState(null, "", `#${params}`);
+}
+
+// Read the hash. Values the console could not have written (unknown flags, DEP outside [0, 1],
+// class numbers that are not integers) are dropped, so a hand-edited link still opens.
+export function readHash() {
+  const params = new URLSearchParams(location.hash.slice(1));
+  const filters = emptyFilters();
+  const listed = (key) => (params.get(key) || "").split(",").filter((value) => value !== "");
+  for (const key of CLASS_KEYS) filters[key] = listed(key).map(Number).filter(Number.isInteger);
+  filters.flag = listed("flag").filter((flag) => FLAG_NAMES.includes(flag));
+  for (const key of DEP_KEYS) {
+    const text = params.get(key);
+    const number = Number(text);
+    if (text !== null && text !== "" && Number.isFinite(number)) filters[key] = Math.min(1, Math.max(0, number));
+  }
+  filters.search = params.get("search") || "";
+  return {
+    run: params.get("run"), split: params.get("split"), view: params.get("view"),
+    sort: params.get("sort") || "dep", order: params.get("order") === "asc" ? "asc" : "desc", filters,
+  };
+}
