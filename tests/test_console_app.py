@@ -292,6 +292,24 @@ def test_lasso_selects_on_the_server(client: TestClient) -> None:
     assert sum(cluster["n_selected"] for cluster in clusters["clusters"]) == body["n_selected"]
 
 
+def test_map_matching_rows_follow_filters(client: TestClient) -> None:
+    points = map_points(client)
+    params = {"label": [1, 7], "dep_min": 0.2, "flag": "misclassified"}
+    response = client.get(f"{TRAINING}/map/matching", params=params)
+    assert response.headers["content-type"] == "application/octet-stream"
+    rows = np.frombuffer(response.content, dtype="<u4")
+    expected = np.flatnonzero(
+        np.isin(points["label"], [1, 7]) & (points["dep"] >= 0.2) & (points["predicted"] != points["label"])
+    )
+    assert rows.tolist() == expected.tolist()
+    assert int(response.headers["x-matching"]) == expected.size > 0
+    page = client.get(f"{TRAINING}/samples", params={**params, "limit": 1000}).json()
+    assert sorted(row["row"] for row in page["rows"]) == rows.tolist()
+    everything = np.frombuffer(client.get(f"{TRAINING}/map/matching").content, dtype="<u4")
+    assert everything.tolist() == list(range(600))
+    assert_error(client.get(f"{TRAINING}/map/matching", params={"label": 10}), 422, "out of range")
+
+
 def test_selection_of_another_split_is_rejected(client: TestClient) -> None:
     square = [[-1e6, -1e6], [1e6, -1e6], [1e6, 1e6], [-1e6, 1e6]]
     body = client.post(f"{TRAINING}/selections", json={"polygon": square}).json()

@@ -211,3 +211,53 @@ def test_help_and_grid(page, screenshots: Path) -> None:  # type: ignore[no-unty
     assert n_cards > 0
     assert page.locator("#samples-grid .card .flag.mislabeled").count() == n_cards
 
+
+
+def test_filters_and_sort_in_address(page) -> None:  # type: ignore[no-untyped-def]
+    page.locator("select[name='label']").select_option(index=4)  # the fourth class: "3"
+    page.wait_for_function("location.hash.includes('label=3')")
+    page.locator("[data-flag='misclassified']").click()
+    page.wait_for_function("location.hash.includes('flag=misclassified')")
+    dep_from = page.locator("input[name='dep_min']")
+    dep_from.fill("0.2")
+    dep_from.press("Enter")
+    page.wait_for_function("location.hash.includes('dep_min=0.2')")
+    page.get_by_role("button", name="Sort order").click()
+    page.wait_for_function("location.hash.includes('order=asc')")
+    page.wait_for_timeout(300)
+    count, ids = page.locator("#match-count").inner_text(), row_ids(page)
+    assert count != "600 matching"
+
+    # A reload opens the same list, with the same controls set.
+    page.reload()
+    page.wait_for_selector("#match-count")
+    page.wait_for_function(f"document.querySelector('#match-count').textContent === '{count}'")
+    assert row_ids(page) == ids
+    assert page.locator("select[name='label']").input_value() == "3"
+    assert page.locator("input[name='dep_min']").input_value() == "0.2"
+    assert page.locator("[data-flag='misclassified']").get_attribute("aria-pressed") == "true"
+    assert "lowest" in page.get_by_role("button", name="Sort order").inner_text()
+
+    # A hand-edited address with values the console never writes still opens the whole split.
+    url = page.url.split("#")[0]
+    page.goto(f"{url}#run=nope&flag=bogus&dep_min=abc&label=99,x")
+    page.reload()
+    page.wait_for_function("document.querySelector('#match-count')?.textContent === '600 matching'")
+    assert page.locator("select[name='label']").input_value() == ""
+
+
+def test_map_greys_unfiltered_samples(page, screenshots: Path) -> None:  # type: ignore[no-untyped-def]
+    page.locator("select[name='label']").select_option(index=2)
+    page.wait_for_function("location.hash.includes('label=1')")
+    page.wait_for_timeout(300)
+    n_matching = page.locator("#match-count").inner_text().split()[0]
+    page.keyboard.press("2")
+    note = page.locator("#map-filter-note")
+    note.wait_for(timeout=30_000)
+    assert note.inner_text().startswith(f"{n_matching} of 600 samples match the Samples filters")
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(screenshots / "map-filtered.png"))
+    note.get_by_role("button", name="Clear filters").click()
+    page.wait_for_selector("#map-filter-note", state="detached")
+    page.keyboard.press("1")
+    page.wait_for_function("document.querySelector('#match-count').textContent === '600 matching'")

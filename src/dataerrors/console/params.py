@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import pyarrow as pa
 from fastapi import Depends, Path, Query, Request
 
+from ..edits import EditLog
 from ..store import sample_queries
 from ..store.sample_queries import FLAGS, SampleFilter
 from .catalog import RunSession
@@ -126,3 +127,8 @@ def parse_sample_id(session: RunSession, split: str, value: str) -> Any:
 
 def _field_error(field: str, message: str) -> ApiError:
     return ApiError(422, f"invalid {field}: {message}", [{"field": field, "message": message}])
+
+
+def edit_state(session: RunSession, split: str) -> pa.Table:
+    """Return the current edit of each edited sample of ``split``: id, edit_action, edit_label."""
+    return EditLog(session.run).current(split).select(["id", "edit_action", "edit_label"])

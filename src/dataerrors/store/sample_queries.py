@@ -153,6 +153,23 @@ class RunQueries:
             n_matching = query.run(f"SELECT count(*) FROM {query.source} WHERE {query.where}").fetchall()[0][0]
         return [value.item() if hasattr(value, "item") else value for value in ids], int(n_matching)
 
+    def matching_rows(
+        self,
+        split: str,
+        sample_filter: SampleFilter,
+        edit_state: pa.Table | None = None,
+        text_search: bool = False,
+    ) -> np.ndarray:
+        """Return the analysis-table rows of every matching sample, ascending, as int64."""
+        schema = analysis_schema(self.layout, split)
+        with FilteredQuery(self._cursor(), self.layout, analysis_path(self.layout, split), split,
+                               schema, sample_filter, edit_state, text_search) as query:
+            rows = query.run(
+                f"SELECT a.file_row_number AS row FROM {query.source} WHERE {query.where} "
+                "ORDER BY row"
+            ).fetchnumpy()["row"]
+        return np.asarray(rows, dtype=np.int64)
+
     def sample_record(self, split: str, sample_id: Any) -> dict[str, Any] | None:
         """Return the analysis row of one sample with its ``row`` number, or None if it is not there."""
         path = analysis_path(self.layout, split)

@@ -15,7 +15,7 @@ from ...errors import RunNotFoundError
 from ...store import sample_queries
 from ..catalog import MAP_COLUMNS, MapPoints, RunSession, Selection
 from ..errors import ApiError
-from ..params import get_session, get_split
+from ..params import FilterParams, build_filter, edit_state, filter_params, get_session, get_split
 from ..schemas import (
     ERROR_RESPONSES,
     ClusterInfo,
@@ -30,6 +30,7 @@ router = APIRouter(prefix="/api/runs/{project}/{run}/splits/{split}", tags=["map
 
 Session = Annotated[RunSession, Depends(get_session)]
 Split = Annotated[str, Depends(get_split)]
+Filters = Annotated[FilterParams, Depends(filter_params)]
 #: Category columns whose counts the map legend shows.
 CATEGORY_COLUMNS = ("label", "predicted", "cluster")
 #: Given labels listed per cluster.
@@ -81,6 +82,26 @@ def get_map_points(session: Session, split: Split) -> Response:
         body,
         media_type="application/octet-stream",
         headers={"X-Columns": ",".join(points.columns), "X-Points": str(points.n_points)},
+    )
+
+
+@router.get(
+    "/map/matching",
+    response_class=Response,
+    summary="The map points that match the sample filters, as little-endian uint32 rows",
+    description="Takes the filters of GET .../samples. The body holds the analysis-table row of "
+    "every matching sample, ascending, one uint32 each; X-Matching says how many.",
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+def get_map_matching(session: Session, split: Split, filters: Filters) -> Response:
+    rows = session.queries.matching_rows(
+        split, build_filter(session, split, filters), edit_state=edit_state(session, split),
+        text_search=session.run.task == "text_classification",
+    )
+    return Response(
+        rows.astype("<u4").tobytes(),
+        media_type="application/octet-stream",
+        headers={"X-Matching": str(rows.size)},
     )
 
 

@@ -11,7 +11,6 @@ from fastapi import APIRouter, Depends, Query
 from fastapi import Path as FastApiPath
 
 from ...analysis.neighbor_labels import N_NEIGHBORS
-from ...edits import EditLog
 from ...errors import DataErrorsError
 from ...store import sample_queries
 from ...store.sample_queries import SampleOrder
@@ -21,6 +20,7 @@ from ..params import (
     FilterParams,
     SortOrder,
     build_filter,
+    edit_state,
     filter_params,
     get_session,
     get_split,
@@ -67,7 +67,7 @@ def list_samples(
         SampleOrder(sort, order == SortOrder.desc),
         offset,
         limit,
-        edit_state=_edit_state(session, split),
+        edit_state=edit_state(session, split),
         text_search=run.task == "text_classification",
     )
     rows = table_records(page.rows)
@@ -94,7 +94,7 @@ def list_sample_ids(
     run = session.run
     ids, n_matching = session.queries.matching_ids(
         split, build_filter(session, split, filters), limit,
-        edit_state=_edit_state(session, split),
+        edit_state=edit_state(session, split),
         text_search=run.task == "text_classification",
     )
     return SampleIds(ids=ids, n_matching=n_matching, is_truncated=n_matching > len(ids))
@@ -117,7 +117,7 @@ def get_sample(session: Session, split: Split, sample_id: str) -> SampleDetail:
     record = session.queries.sample_record(split, key)
     if record is None:
         raise not_found(f"sample {sample_id!r} is not in split {split!r} of run {session.key}.")
-    record.update(_edit_of(_edit_state(session, split), key))
+    record.update(_edit_of(edit_state(session, split), key))
     inputs = _inputs_by_id(session, split, [key]).get(key)
     similar, similar_message = _similar(session, split, key)
     return SampleDetail(
@@ -130,10 +130,6 @@ def get_sample(session: Session, split: Split, sample_id: str) -> SampleDetail:
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def _edit_state(session: RunSession, split: str) -> pa.Table:
-    return EditLog(session.run).current(split).select(["id", "edit_action", "edit_label"])
 
 
 def _edit_of(state: pa.Table, key: Any) -> dict[str, Any]:

@@ -5,7 +5,8 @@ import { getBinary, getJson, postJson, splitPath } from "./api.js";
 import { openDetail } from "./detail.js";
 import { depColor, el, formatFloat, formatInt, reportError } from "./dom.js";
 import { attachLasso } from "./lasso.js";
-import { setFilters, showView, splitInfo, state } from "./state.js";
+import { filterParams } from "./filters.js";
+import { on, setFilters, showView, splitInfo, state } from "./state.js";
 
 const PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#eeca3b", "#b279a2", "#ff9da6",
   "#9d755d", "#bab0ac", "#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
@@ -25,6 +26,8 @@ let loadedFor = null;
 let lasso = null;       // the drawing layer of the current plot
 let polygon = null;     // outline of the current selection, in map coordinates
 let drawnRows = null;   // Uint32Array of the rows drawn (all of them, or a sample of a large map)
+let matching = null;    // {mask: Uint8Array over all rows, count} while the Samples filters are set
+let matchingFor = null; // the filters `matching` was computed for
 // Pixels around a click within which the nearest point is opened.
 const CLICK_RADIUS = 8;
 // Above this many points the scatter draws a sample, so the browser stays responsive.
@@ -33,12 +36,19 @@ const DISPLAY_MAX_POINTS = 250000;
 
 export function initMap(container) {
   root = container;
+  on("filters", () => {
+    if (state.view === "map" && columns && loadedFor) refreshMatching().then((changed) => { if (changed) redraw(); }).catch(reportError);
+  });
 }
 
 export async function showMap() {
   const key = `${state.runKey}|${state.split}|${state.run?.version}`;
-  if (loadedFor === key) return;
+  if (loadedFor === key) {
+    try { if (await refreshMatching()) redraw(); } catch (error) { reportError(error); }
+    return;
+  }
   loadedFor = key;
+  matchingFor = null;
   selection = null;
   polygon = null;
   lasso = null;
@@ -56,12 +66,19 @@ export async function showMap() {
       columns[name] = new Float32Array(buffer, index * meta.n_points * 4, meta.n_points);
     });
     drawnRows = displayRows();
+    await refreshMatching();
     render();
   } catch (error) {
     loadedFor = null;
     root.replaceChildren(el("div", { class: "panel message" }, error.message));
     reportError(error);
   }
+}
+
+// Render the view again on a new plot element, which needs its own drawing layer.
+function redraw() {
+  lasso = null;
+  render();
 }
 
 function render() {
@@ -78,6 +95,9 @@ function render() {
             class: "chip-toggle", dataset: { mode }, "aria-pressed": String(mode === "lasso"), onclick: () => setMode(mode),
           }, text))),
         el("span", { class: "muted", id: "map-count" }, pointCountText())),
+      matching ? el("div", { class: "toolbar", id: "map-filter-note" },
+        el("span", {}, `${formatInt(matching.count)} of ${formatInt(meta.n_points)} samples match the Samples filters and are coloured; the others are grey.`),
+        el("button", { class: "secondary", onclick: () => setFilters({ selection: state.filters.selection }, { replace: true }) }, "Clear filters")) : null,
       el("div", { class: "map-canvas" }, el("div", { id: "map-plot" }))),
     el("div", { class: "stack" },
       el("div", { class: "panel", id: "map-selection" }),
@@ -89,7 +109,13 @@ function render() {
 
 function draw() {
   const plot = root.querySelector("#map-plot");
-  const traces = colorBy === "dep" ? [depTrace()] : categoryTraces(colorBy);
+  const [colored, grey] = splitByFilters();
+  const traces = colorBy === "dep" ? [depTrace(colored)] : categoryTraces(colorBy, colored);
+  if (grey) {
+    traces.unshift({ type: "scattergl", mode: "markers", name: "outside the filters", showlegend: false,
+      x: gather(columns.x, grey), y: gather(columns.y, grey), marker: { color: "#d5d9e0", size: markerSize() }, hoverinfo: "none" });
+    traceRows.unshift(grey);
+  }
   const layout = {
     margin: { l: 30, r: 10, t: 10, b: 30 }, dragmode: "zoom", hovermode: "closest",
     xaxis: { zeroline: false, showgrid: false }, yaxis: { zeroline: false, showgrid: false, scaleanchor: "x" },
@@ -112,6 +138,34 @@ function pointCountText() {
     ? `${formatInt(drawnRows.length)} of ${formatInt(meta.n_points)} points drawn (the highest DEP first, then an even sample of the rest)`
     : `${formatInt(meta.n_points)} points`;
   return `${drawn} · drag to select (the server tests every point) · click a point to open it`;
+}
+
+// Fetch which rows match the Samples filters (the map's own selection aside); true if that changed.
+async function refreshMatching() {
+  const params = { ...filterParams(), selection: null };
+  const active = Object.values(params).some((value) => (Array.isArray(value) ? value.length > 0 : value !== null && value !== ""));
+  const key = active ? JSON.stringify(params) : null;
+  if (key === matchingFor) return false;
+  matchingFor = key;
+  if (!active) { matching = null; return true; }
+  const response = await getBinary(`${splitPath(state.runKey, state.split)}/map/matching`, params);
+  const rows = new Uint32Array(await response.arrayBuffer());
+  const mask = new Uint8Array(meta.n_points);
+  for (const row of rows) mask[row] = 1;
+  matching = { mask, count: rows.length };
+  return true;
+}
+
+// The rows to colour and the rows to draw in grey (null without filters). Every matching row is
+// coloured, up to the display budget, even where the even sample of a large map left it out.
+function splitByFilters() {
+  if (!matching) return [drawnRows, null];
+  const grey = drawnRows.filter((row) => !matching.mask[row]);
+  const stride = Math.max(1, Math.ceil(matching.count / DISPLAY_MAX_POINTS));
+  const colored = [];
+  let seen = 0;
+  for (let row = 0; row < matching.mask.length; row += 1) if (matching.mask[row] && seen++ % stride === 0) colored.push(row);
+  return [Uint32Array.from(colored), grey];
 }
 
 // Rows to draw: every row of a small map. For a large one, the highest-DEP rows (up to a quarter
@@ -157,19 +211,21 @@ function openNearest([x, y], scale) {
   let bestDistance = CLICK_RADIUS * CLICK_RADIUS;
   const xs = columns.x;
   const ys = columns.y;
-  for (const row of drawnRows) {
-    const dx = (xs[row] - x) * scale.x;
-    const dy = (ys[row] - y) * scale.y;
-    const distance = dx * dx + dy * dy;
-    if (distance < bestDistance) { bestDistance = distance; best = row; }
+  for (const rows of traceRows) {
+    for (const row of rows) {
+      const dx = (xs[row] - x) * scale.x;
+      const dy = (ys[row] - y) * scale.y;
+      const distance = dx * dx + dy * dy;
+      if (distance < bestDistance) { bestDistance = distance; best = row; }
+    }
   }
   if (best >= 0) openRow(best);
 }
 
 // One trace coloured by DEP; points are ordered by DEP so high-DEP points are drawn on top.
-function depTrace() {
+function depTrace(rows) {
   const dep = columns.dep;
-  const order = orderByValue(dep, drawnRows);
+  const order = orderByValue(dep, rows);
   traceRows = [order];
   return {
     type: "scattergl", mode: "markers", name: "DEP", showlegend: false,
@@ -180,18 +236,18 @@ function depTrace() {
   };
 }
 
-function categoryTraces(column) {
+function categoryTraces(column, shownRows) {
   const info = meta.categories[column];
   const values = columns[column];
   if (info.values.length > MAX_LEGEND_CATEGORIES) {
-    const order = orderByValue(values, drawnRows);
+    const order = orderByValue(values, shownRows);
     traceRows = [order];
     return [{ type: "scattergl", mode: "markers", showlegend: false, x: gather(columns.x, order), y: gather(columns.y, order),
       marker: { color: Array.from(gather(values, order), (v) => PALETTE[((v % PALETTE.length) + PALETTE.length) % PALETTE.length]), size: markerSize() },
       hoverinfo: "none" }];
   }
   const rowsByValue = new Map(info.values.map((value) => [value, []]));
-  for (const row of drawnRows) rowsByValue.get(values[row])?.push(row);
+  for (const row of shownRows) rowsByValue.get(values[row])?.push(row);
   traceRows = [];
   return info.values.map((value, index) => {
     const rows = Uint32Array.from(rowsByValue.get(value));
@@ -213,7 +269,9 @@ function legendName(column, index) {
 function updateLegend() {
   if (colorBy === "dep" || !meta.categories[colorBy] || meta.categories[colorBy].values.length > MAX_LEGEND_CATEGORIES) return;
   const names = meta.categories[colorBy].values.map((_, index) => legendName(colorBy, index));
-  window.Plotly.restyle(root.querySelector("#map-plot"), { name: names });
+  // A grey trace of the points outside the filters comes first and keeps its name.
+  const first = traceRows.length - names.length;
+  window.Plotly.restyle(root.querySelector("#map-plot"), { name: names }, names.map((_, index) => first + index));
 }
 
 async function select(outline) {
