@@ -6,9 +6,9 @@ Run from the repository root::
     python -m bench.label_quality                 # every case; trains what is not cached
     python -m bench.label_quality --cases mnist-published,cifar10-published   # seconds
 
-Training what is not cached takes long on 2 CPU cores: the MNIST demo about a minute when the
-machine is idle, each CIFAR-10 seed about 15 to 30 minutes (estimates from runs on a shared
-2-core machine).
+Training what is not cached takes long on 2 CPU cores: on an idle 2-core machine the whole
+benchmark took about 14 minutes, each CIFAR-10 seed 3 to 3.5 of them; under a load average of 4
+to 9 from other jobs one CIFAR-10 seed took 17 to 20 minutes.
 
 It prints a Markdown report and writes it to ``<results>/label_quality.md``, with the figures as
 JSON in ``<results>/label_quality.json``. Training runs are cached under ``<results>/runs``.
@@ -26,7 +26,13 @@ import numpy as np
 
 from dataerrors.analysis.dep import NEIGHBOR_WEIGHT, data_error_potential
 
-from .metrics import TOP_N, flag_metrics, ranking_metrics
+from .metrics import (
+    bootstrap_counts,
+    flag_metrics,
+    percentile_interval,
+    ranking_metrics,
+    resampled_average_precision,
+)
 from .quality_cases import (
     Case,
     cifar10_finetune_cases,
@@ -34,10 +40,8 @@ from .quality_cases import (
     mnist_memorize_case,
     published_case,
 )
+from .quality_report import CLEANLAB_PREFIX, DEP, FLAG_NAMES, markdown_report
 
-DEP = "dataerrors DEP"
-CLEANLAB_PREFIX = "cleanlab "
-FLAG_NAMES = ("dataerrors is_likely_mislabeled", "cleanlab find_label_issues")
 #: Neighbour weights tried in the leave-one-case-out study.
 WEIGHT_GRID = tuple(round(0.1 * step, 1) for step in range(11))
 
@@ -105,9 +109,18 @@ def evaluate(case: Case) -> dict[str, Any]:
     from cleanlab.count import num_label_issues
 
     truth = case.truth
+    ranked = rankings(case)
     ranking_figures = {
         name: ranking_metrics(values, truth.is_error, truth.is_candidate)
-        for name, values in rankings(case).items()
+        for name, values in ranked.items()
+    }
+    # The same resamples for every case of a dataset (same seed, same size), so that the seeds'
+    # draws can be averaged draw by draw.
+    counts = bootstrap_counts(case.labels.shape[0], seed=0)
+    draws = {
+        name: resampled_average_precision(values, truth.is_error, counts)
+        for name, values in ranked.items()
+        if name == DEP or name.startswith(CLEANLAB_PREFIX)
     }
     cleanlab_best = max(
         figures["average_precision"]
@@ -128,6 +141,7 @@ def evaluate(case: Case) -> dict[str, Any]:
             "dataerrors": case.estimated_errors,
             "cleanlab num_label_issues": int(num_label_issues(case.labels, case.probs)),
         },
+        "average_precision_draws": draws,
     }
 
 
@@ -161,6 +175,13 @@ def aggregate(evaluations: list[dict[str, Any]]) -> list[dict[str, Any]]:
         )
         summary["cleanlab_best"] = best_name
         summary["dep_ap_over_cleanlab_best"] = ours / best
+        difference = np.mean(
+            [entry["average_precision_draws"][DEP] - entry["average_precision_draws"][best_name]
+             for entry in entries],
+            axis=0,
+        )
+        summary["dep_minus_best_interval"] = percentile_interval(difference)
+        summary["dep_at_least_best_share"] = float(np.mean(difference[np.isfinite(difference)] >= 0))
         summaries.append(summary)
     return summaries
 
@@ -254,126 +275,6 @@ def _dep_ap(case: Case, weight: float) -> float:
     return figures["average_precision"]
 
 
-def markdown_report(
-    evaluations: list[dict[str, Any]],
-    summaries: list[dict[str, Any]],
-    forms: dict[str, dict[str, float]],
-    study: dict[str, Any] | None,
-) -> str:
-    """Format the figures as Markdown: a headline table, then one section per dataset."""
-    descriptions = {entry["dataset"]: entry["description"] for entry in evaluations}
-    lines = [
-        "# Label quality: dataerrors vs cleanlab",
-        "",
-        "AP: average precision against the known errors (confirmed by people, except the "
-        "synthetic ones of mnist-memorize). Figures of datasets with several seeds are means "
-        "over the seeds (± population standard deviation). Flags: precision / recall.",
-        "",
-        "| ground truth | seeds | errors | DEP AP | cleanlab best AP | DEP / best | "
-        "flag P / R (dataerrors) | flag P / R (find_label_issues) |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for summary in summaries:
-        rankings_ = summary["rankings"]
-        ours, theirs = (summary["flags"][name] for name in FLAG_NAMES)
-        best = summary["cleanlab_best"]
-        lines.append(
-            f"| {summary['dataset']} | {summary['n_cases']} | {summary['n_errors']:.0f} | "
-            f"{rankings_[DEP]['average_precision']:.3f} | "
-            f"{rankings_[best]['average_precision']:.3f} ({best.removeprefix(CLEANLAB_PREFIX)}) | "
-            f"{summary['dep_ap_over_cleanlab_best']:.2f} | "
-            f"{ours['precision']:.3f} / {ours['recall']:.3f} | "
-            f"{theirs['precision']:.3f} / {theirs['recall']:.3f} |"
-        )
-    lines.append("")
-    for summary in summaries:
-        lines += _dataset_lines(summary, descriptions[summary["dataset"]])
-    if forms:
-        lines += _form_lines(forms)
-    if study is not None:
-        lines += _study_lines(study)
-    return "\n".join(lines)
-
-
-def _form_lines(forms: dict[str, dict[str, float]]) -> list[str]:
-    names = list(MARGIN_FORMS)
-    lines = [
-        "## Margin signal of DEP",
-        "",
-        "Average precision of DEP with each form of its margin signal, blended with the "
-        "neighbour signal as DEP does:",
-        "",
-        "| ground truth | " + " | ".join(names) + " |",
-        "|---|" + "---|" * len(names),
-    ]
-    for dataset, figures in forms.items():
-        lines.append(f"| {dataset} | " + " | ".join(f"{figures[name]:.3f}" for name in names) + " |")
-    return lines + [""]
-
-
-def _dataset_lines(summary: dict[str, Any], description: str) -> list[str]:
-    several = summary["n_cases"] > 1
-
-    def cell(figures: dict[str, float], key: str, digits: int = 3) -> str:
-        text = f"{figures[key]:.{digits}f}"
-        return text + f" ± {figures[key + '_std']:.{digits}f}" if several else text
-
-    if several:
-        description = description.rsplit(", seed", 1)[0] + f", {summary['n_cases']} seeds"
-    lines = [
-        f"## {summary['dataset']}",
-        "",
-        f"{description}. Known errors: {summary['n_errors']:.0f}; K = that number.",
-        "",
-        f"| ranking | AP | AUROC | precision@K | recall@{TOP_N} | candidate recall@{TOP_N} |",
-        "|---|---|---|---|---|---|",
-    ]
-    for name, figures in summary["rankings"].items():
-        lines.append(
-            f"| {name.strip()} | {cell(figures, 'average_precision')} | {cell(figures, 'auroc')} "
-            f"| {cell(figures, 'precision_at_k')} | {cell(figures, 'recall_top_n')} | "
-            f"{cell(figures, 'candidate_recall_top_n')} |"
-        )
-    lines += ["", "| flag | flagged | precision | recall |", "|---|---|---|---|"]
-    for name, figures in summary["flags"].items():
-        lines.append(
-            f"| {name} | {cell(figures, 'n_flagged', digits=0)} | {cell(figures, 'precision')} | "
-            f"{cell(figures, 'recall')} |"
-        )
-    estimates = summary["estimated_errors"]
-    lines += [
-        "",
-        f"Estimated label errors: dataerrors {estimates['dataerrors']:.0f}, cleanlab "
-        f"num_label_issues {estimates['cleanlab num_label_issues']:.0f}; known "
-        f"{summary['n_errors']:.0f}.",
-        "",
-    ]
-    return lines
-
-
-def _study_lines(study: dict[str, Any]) -> list[str]:
-    weights = study["weights"]
-    lines = [
-        "## Neighbour weight of DEP, leave one case out",
-        "",
-        "Average precision of DEP = (1 - w) (1 - min(AUM, last margin)) / 2 + w neighbour "
-        "disagreement:",
-        "",
-        "| case | " + " | ".join(f"w={weight:.1f}" for weight in weights) + " |",
-        "|---|" + "---|" * len(weights),
-    ]
-    for name, values in study["average_precision"].items():
-        lines.append(f"| {name} | " + " | ".join(f"{value:.3f}" for value in values) + " |")
-    lines += ["", "| held-out case | w chosen on the others | its AP | AP at the default w |",
-              "|---|---|---|---|"]
-    for name, entry in study["leave_one_out"].items():
-        lines.append(
-            f"| {name} | {entry['chosen_weight']:.1f} | {entry['held_out_ap']:.3f} | "
-            f"{entry['default_weight_ap']:.3f} (w={NEIGHBOR_WEIGHT}) |"
-        )
-    return lines + [""]
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", default=",".join(CASE_NAMES),
@@ -402,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     (arguments.results / "label_quality.md").write_text(text + "\n", encoding="utf-8")
     figures = {
         "datasets": summaries,
-        "cases": evaluations,
+        "cases": [_without_draws(entry) for entry in evaluations],
         "margin_form_study": forms,
         "neighbor_weight_study": study,
     }
@@ -411,6 +312,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(text)
     return 0
+
+
+def _without_draws(entry: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in entry.items() if key != "average_precision_draws"}
 
 
 if __name__ == "__main__":

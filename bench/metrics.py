@@ -12,6 +12,8 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 
 #: Size of the review list in "recall in the top N": what a person checks by hand.
 TOP_N = 100
+#: Resamples behind each bootstrap interval.
+N_DRAWS = 1000
 
 
 def top_rows(scores: np.ndarray, n: int) -> np.ndarray:
@@ -54,6 +56,52 @@ def ranking_metrics(
         "recall_top_n": float(is_error[top].sum() / n_errors),
         "candidate_recall_top_n": float(is_candidate[top].sum() / max(int(is_candidate.sum()), 1)),
     }
+
+
+def bootstrap_counts(n_samples: int, n_draws: int = N_DRAWS, seed: int = 0) -> np.ndarray:
+    """Return how often each sample is drawn in each of ``n_draws`` resamples with replacement.
+
+    Returns
+    -------
+    (n_draws, n_samples) int32
+        Row ``b`` counts each sample's copies in resample ``b``. The same arguments give the same
+        resamples, so several rankings (or seeds) of one dataset are compared on the same ones.
+    """
+    rng = np.random.default_rng(seed)
+    counts = np.empty((n_draws, n_samples), dtype=np.int32)
+    for draw in range(n_draws):
+        counts[draw] = np.bincount(rng.integers(0, n_samples, n_samples), minlength=n_samples)
+    return counts
+
+
+def resampled_average_precision(
+    scores: np.ndarray, is_error: np.ndarray, counts: np.ndarray
+) -> np.ndarray:
+    """Return the average precision of ``scores`` in each resample of :func:`bootstrap_counts`.
+
+    Equal to ``sklearn.metrics.average_precision_score`` with the counts as sample weights: tied
+    scores form one threshold, and each error adds its weight times the precision at the end of
+    its tie. A resample that drew no error gives NaN.
+    """
+    _check_scores(scores)
+    order = np.argsort(-scores, kind="stable")
+    ordered = scores[order]
+    errors = is_error[order].astype(np.float64)
+    block_ends = np.r_[np.flatnonzero(np.diff(ordered) != 0), ordered.size - 1]
+    end_of = block_ends[np.searchsorted(block_ends, np.arange(ordered.size))]
+    weights = counts[:, order].astype(np.float64)
+    hits = np.cumsum(weights * errors, axis=1)
+    precision = hits[:, end_of] / np.cumsum(weights, axis=1)[:, end_of]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (precision * weights * errors).sum(axis=1) / hits[:, -1]
+
+
+def percentile_interval(draws: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    """Return the central ``level`` interval of the finite draws (percentile bootstrap)."""
+    finite = draws[np.isfinite(draws)]
+    tail = 100 * (1 - level) / 2
+    low, high = np.percentile(finite, [tail, 100 - tail])
+    return float(low), float(high)
 
 
 def flag_metrics(flags: np.ndarray, is_error: np.ndarray) -> dict[str, float]:

@@ -3,7 +3,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bench.metrics import flag_metrics, ranking_metrics, top_rows
+from sklearn.metrics import average_precision_score
+
+from bench.metrics import (
+    bootstrap_counts,
+    flag_metrics,
+    percentile_interval,
+    ranking_metrics,
+    resampled_average_precision,
+    top_rows,
+)
 
 SCORES = np.array([0.9, 0.8, 0.7, 0.6])
 IS_ERROR = np.array([True, False, True, False])
@@ -48,3 +57,36 @@ def test_flag_metrics_hand_computed():
 def test_flag_metrics_nothing_flagged():
     metrics = flag_metrics(np.zeros(4, dtype=bool), IS_ERROR)
     assert metrics == {"n_flagged": 0, "precision": 0.0, "recall": 0.0}
+
+
+def test_bootstrap_counts_are_resamples():
+    counts = bootstrap_counts(50, n_draws=20, seed=3)
+    assert counts.shape == (20, 50)
+    assert (counts.sum(axis=1) == 50).all()
+    assert np.array_equal(counts, bootstrap_counts(50, n_draws=20, seed=3))
+    assert not np.array_equal(counts, bootstrap_counts(50, n_draws=20, seed=4))
+
+
+def test_resampled_ap_matches_sklearn_with_ties():
+    rng = np.random.default_rng(0)
+    scores = rng.integers(0, 8, 300).astype(float)  # many ties
+    is_error = rng.random(300) < 0.1
+    counts = bootstrap_counts(300, n_draws=5, seed=1)
+    draws = resampled_average_precision(scores, is_error, counts)
+    for draw, weights in zip(draws, counts):
+        assert draw == pytest.approx(average_precision_score(is_error, scores, sample_weight=weights))
+
+
+def test_resampled_ap_of_all_ones_is_the_plain_ap():
+    draws = resampled_average_precision(SCORES, IS_ERROR, np.ones((1, 4), dtype=np.int32))
+    assert draws[0] == pytest.approx((1 + 2 / 3) / 2)
+
+
+def test_resample_without_errors_is_nan():
+    counts = np.array([[0, 4, 0, 0]], dtype=np.int32)  # only the non-error at rank 2 drawn
+    assert np.isnan(resampled_average_precision(SCORES, IS_ERROR, counts)[0])
+
+
+def test_percentile_interval_skips_nan():
+    draws = np.r_[np.arange(101, dtype=float), np.nan]
+    assert percentile_interval(draws, level=0.9) == pytest.approx((5.0, 95.0))

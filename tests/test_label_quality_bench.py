@@ -49,6 +49,15 @@ def test_dep_equals_normalized_margin_without_epochs_or_embeddings(figures):
         assert case["dep_ap_over_cleanlab_best"] >= 1.0 - 1e-9
 
 
+def test_tied_rankings_have_a_zero_interval(figures):
+    # Equal rankings give equal AP in every resample: the interval of the difference is 0 to 0.
+    data, report = figures
+    for summary in data["datasets"]:
+        assert summary["dep_minus_best_interval"] == pytest.approx([0.0, 0.0], abs=1e-9)
+        assert summary["dep_at_least_best_share"] == 1.0
+    assert "+0.000 to +0.000 | 1.00" in report
+
+
 def test_flag_beats_find_label_issues(figures):
     data, _ = figures
     for case in data["cases"]:
