@@ -93,6 +93,57 @@ def test_undo_twice_or_of_undo_raises(run: dataerrors.Run) -> None:
         log.undo(99)
 
 
+def test_redo_reapplies_undone_batch(run: dataerrors.Run) -> None:
+    log = EditLog(run)
+    first = log.append([Edit("training", 5, "relabel", 1)])
+    second = log.append([Edit("training", 5, "relabel", 3), Edit("training", 6, "remove")])
+    log.undo(second)
+    redo = log.redo(second, author="ana")
+    state = {row["id"]: (row["edit_action"], row["edit_label"]) for row in log.current("training").to_pylist()}
+    assert state == {5: ("relabel", 3), 6: ("remove", None)}
+    batches = {batch["batch"]: batch for batch in log.batches()}
+    assert batches[second]["redone_by"] == redo
+    assert batches[redo]["redoes"] == second
+    assert batches[redo]["n_edits"] == 2
+    assert batches[redo]["author"] == "ana"
+    # The copy is a batch like any other: undoing it goes back to the first batch's state.
+    log.undo(redo)
+    assert log.current("training").to_pylist()[0]["edit_label"] == 1
+    assert batches[first]["redone_by"] is None
+
+
+def test_redo_rejects_invalid_batches(run: dataerrors.Run) -> None:
+    log = EditLog(run)
+    batch = log.append([Edit("training", 5, "remove")])
+    with pytest.raises(InvalidInputError, match="is not undone"):
+        log.redo(batch)
+    undo = log.undo(batch)
+    with pytest.raises(InvalidInputError, match="cannot be redone"):
+        log.redo(undo)
+    redo = log.redo(batch)
+    with pytest.raises(InvalidInputError, match=f"already redone as batch {redo}"):
+        log.redo(batch)
+    with pytest.raises(InvalidInputError, match="is not in the edit log"):
+        log.redo(99)
+    with pytest.raises(InvalidInputError, match="is not an int"):
+        log.redo("1")  # type: ignore[arg-type]
+    assert len(log.batches()) == 3  # the rejected calls stored nothing
+
+
+def test_log_without_redo_column_opens(run: dataerrors.Run) -> None:
+    # A log written before redo existed: its batches table has no redoes column.
+    import sqlite3
+
+    log = EditLog(run)
+    batch = log.append([Edit("training", 5, "remove")])
+    with sqlite3.connect(log.path) as connection:
+        connection.execute("DROP INDEX one_redo_per_batch")
+        connection.execute("ALTER TABLE batches DROP COLUMN redoes")
+    log.undo(batch)
+    assert log.redo(batch) == 3
+    assert [entry["redoes"] for entry in log.batches()] == [batch, None, None]
+
+
 def test_apply_adds_edited_columns(run: dataerrors.Run) -> None:
     log = EditLog(run)
     log.append([Edit("training", 1, "relabel", 3), Edit("training", 2, "remove"),

@@ -4,7 +4,8 @@ Edits go into ``edits.sqlite`` in the run folder, an append-only SQLite log in W
 to :meth:`EditLog.append` is one batch, written in one transaction with its time and author, so two
 processes or browser tabs editing at once both get their batches stored in full. The current
 state of a sample is its latest edit that was not undone, so the last write wins per sample.
-Undoing a batch appends an undo record and deletes nothing.
+Undoing a batch appends an undo record and deletes nothing. Redoing an undone batch appends a copy
+of its edits as a new batch, so the copy can be undone in turn.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ CREATE TABLE IF NOT EXISTS batches (
     created_at TEXT NOT NULL,
     author TEXT NOT NULL,
     note TEXT,
-    undoes INTEGER REFERENCES batches (batch)
+    undoes INTEGER REFERENCES batches (batch),
+    redoes INTEGER REFERENCES batches (batch)
 );
 CREATE TABLE IF NOT EXISTS edits (
     edit INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -57,6 +59,10 @@ CREATE TABLE IF NOT EXISTS edits (
 );
 CREATE INDEX IF NOT EXISTS edits_by_sample ON edits (split, sample_id, edit);
 CREATE UNIQUE INDEX IF NOT EXISTS one_undo_per_batch ON batches (undoes);
+"""
+# Logs written before redo existed lack the column; it is added when such a log is opened.
+_REDO_SCHEMA = """
+CREATE UNIQUE INDEX IF NOT EXISTS one_redo_per_batch ON batches (redoes);
 """
 
 # Edits of batches that an undo batch names are inactive.
@@ -122,7 +128,7 @@ class EditLog:
         author = _check_author(author)
         rows = self._check_edits(edits)
         with self._transaction() as connection:
-            batch = _insert_batch(connection, author, note, undoes=None)
+            batch = _insert_batch(connection, author, note)
             connection.executemany(
                 "INSERT INTO edits (batch, split, sample_id, action, label) VALUES (?, ?, ?, ?, ?)",
                 [(batch, *row) for row in rows],
@@ -133,35 +139,55 @@ class EditLog:
         """Undo every edit of ``batch`` by appending an undo batch; return the undo batch number.
 
         Samples go back to their state before ``batch`` unless a later batch edited them again.
-        An undo batch cannot itself be undone: apply its edits again instead.
+        An undo batch cannot itself be undone: redo the undone batch instead (:meth:`redo`).
         """
         author = _check_author(author)
-        if isinstance(batch, bool) or not isinstance(batch, (int, np.integer)):
-            raise InvalidInputError(f"batch={batch!r} is not an int; pass a batch number.")
-        if not 1 <= batch <= _MAX_BATCH:
-            raise InvalidInputError(
-                f"batch={batch} is not in the edit log (batch numbers start at 1); list batches "
-                "with run.edits()."
-            )
+        batch = _check_batch_number(batch)
         with self._transaction() as connection:
-            found = connection.execute(
-                "SELECT undoes FROM batches WHERE batch = ?", (int(batch),)
-            ).fetchone()
-            if found is None:
+            undoes, undone_by = _batch_links(connection, batch)
+            if undoes is not None:
                 raise InvalidInputError(
-                    f"batch={batch} is not in the edit log; list batches with run.edits()."
+                    f"batch={batch} is an undo of batch {undoes}; redo batch {undoes} instead "
+                    "of undoing the undo."
                 )
-            if found[0] is not None:
+            if undone_by is not None:
+                raise InvalidInputError(f"batch={batch} was already undone by batch {undone_by}.")
+            return _insert_batch(connection, author, f"undo batch {batch}", undoes=batch)
+
+    def redo(self, batch: int, author: str | None = None) -> int:
+        """Apply the edits of the undone batch ``batch`` again, as a new batch; return its number.
+
+        The new batch contains a copy of the edits of ``batch`` and can be undone like any other.
+        Each undone batch can be redone once. Undo batches cannot be redone.
+        """
+        author = _check_author(author)
+        batch = _check_batch_number(batch)
+        with self._transaction() as connection:
+            undoes, undone_by = _batch_links(connection, batch)
+            if undoes is not None:
                 raise InvalidInputError(
-                    f"batch={batch} is an undo of batch {found[0]}; apply those edits again "
-                    "instead of undoing the undo."
+                    f"batch={batch} is an undo of batch {undoes} and cannot be redone; to take "
+                    f"the edits of batch {undoes} back again, undo the batch that redid them."
                 )
-            undone = connection.execute(
-                "SELECT batch FROM batches WHERE undoes = ?", (int(batch),)
+            if undone_by is None:
+                raise InvalidInputError(
+                    f"batch={batch} is not undone, so there is nothing to redo; undo it first."
+                )
+            redone = connection.execute(
+                "SELECT batch FROM batches WHERE redoes = ?", (batch,)
             ).fetchone()
-            if undone is not None:
-                raise InvalidInputError(f"batch={batch} was already undone by batch {undone[0]}.")
-            return _insert_batch(connection, author, f"undo batch {batch}", undoes=int(batch))
+            if redone is not None:
+                raise InvalidInputError(
+                    f"batch={batch} was already redone as batch {redone[0]}; undo or redo that "
+                    "batch instead."
+                )
+            new_batch = _insert_batch(connection, author, f"redo batch {batch}", redoes=batch)
+            connection.execute(
+                "INSERT INTO edits (batch, split, sample_id, action, label) "
+                "SELECT ?, split, sample_id, action, label FROM edits WHERE batch = ? ORDER BY edit",
+                (new_batch, batch),
+            )
+            return new_batch
 
     # ------------------------------------------------------------------ reading
 
@@ -200,17 +226,19 @@ class EditLog:
         return frame[columns]
 
     def batches(self) -> list[dict[str, Any]]:
-        """Return every batch, newest first: number, time, author, note, size, undo links."""
+        """Return every batch, newest first: number, time, author, note, size, undo and redo links."""
         if not self._path.exists():
             return []
         with closing(self._connect()) as connection:
             records = connection.execute(
                 "SELECT b.batch, b.created_at, b.author, b.note, b.undoes, "
                 "(SELECT count(*) FROM edits e WHERE e.batch = b.batch), "
-                "(SELECT u.batch FROM batches u WHERE u.undoes = b.batch) "
+                "(SELECT u.batch FROM batches u WHERE u.undoes = b.batch), b.redoes, "
+                "(SELECT r.batch FROM batches r WHERE r.redoes = b.batch) "
                 "FROM batches b ORDER BY b.batch DESC"
             ).fetchall()
-        keys = ("batch", "created_at", "author", "note", "undoes", "n_edits", "undone_by")
+        keys = ("batch", "created_at", "author", "note", "undoes", "n_edits", "undone_by",
+                "redoes", "redone_by")
         return [dict(zip(keys, record)) for record in records]
 
     def current(self, split: str) -> pa.Table:
@@ -356,6 +384,10 @@ class EditLog:
         # The schema is created in a transaction of its own: created inside a write that then
         # rolls back (an invalid undo, say), it would vanish and leave a file without tables.
         connection.executescript(_SCHEMA)
+        columns = {row[1] for row in connection.execute("PRAGMA table_info(batches)")}
+        if "redoes" not in columns:
+            connection.execute("ALTER TABLE batches ADD COLUMN redoes INTEGER REFERENCES batches (batch)")
+        connection.executescript(_REDO_SCHEMA)
         return connection
 
     @contextmanager
@@ -373,14 +405,38 @@ class EditLog:
 
 
 def _insert_batch(
-    connection: sqlite3.Connection, author: str, note: str | None, undoes: int | None
+    connection: sqlite3.Connection,
+    author: str,
+    note: str | None,
+    undoes: int | None = None,
+    redoes: int | None = None,
 ) -> int:
     created_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
     cursor = connection.execute(
-        "INSERT INTO batches (created_at, author, note, undoes) VALUES (?, ?, ?, ?)",
-        (created_at, author, note, undoes),
+        "INSERT INTO batches (created_at, author, note, undoes, redoes) VALUES (?, ?, ?, ?, ?)",
+        (created_at, author, note, undoes, redoes),
     )
     return int(cursor.lastrowid)
+
+
+def _check_batch_number(batch: Any) -> int:
+    if isinstance(batch, bool) or not isinstance(batch, (int, np.integer)):
+        raise InvalidInputError(f"batch={batch!r} is not an int; pass a batch number.")
+    if not 1 <= batch <= _MAX_BATCH:
+        raise InvalidInputError(
+            f"batch={batch} is not in the edit log (batch numbers start at 1); list batches "
+            "with run.edits()."
+        )
+    return int(batch)
+
+
+def _batch_links(connection: sqlite3.Connection, batch: int) -> tuple[int | None, int | None]:
+    """Return (the batch that ``batch`` undoes, the batch that undid it); raise if it is unknown."""
+    found = connection.execute("SELECT undoes FROM batches WHERE batch = ?", (batch,)).fetchone()
+    if found is None:
+        raise InvalidInputError(f"batch={batch} is not in the edit log; list batches with run.edits().")
+    undone = connection.execute("SELECT batch FROM batches WHERE undoes = ?", (batch,)).fetchone()
+    return found[0], (undone[0] if undone is not None else None)
 
 
 def _check_author(author: str | None) -> str:

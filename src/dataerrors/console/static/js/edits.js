@@ -75,6 +75,15 @@ function batchItem(batch) {
       emit("edits-applied", []);
     } catch (error) { reportError(error); }
   });
+  // An undone batch can be applied again once, as a new batch.
+  const redo = el("button", { class: "secondary", title: "Apply this batch's edits again, as a new batch" }, "Redo");
+  redo.addEventListener("click", async () => {
+    try {
+      const result = await postJson(`${runPath(state.runKey)}/edits/${batch.batch}/redo`, {});
+      toast(`Batch ${batch.batch} applied again as batch ${result.batch}.`);
+      emit("edits-applied", []);
+    } catch (error) { reportError(error); }
+  });
   const show = el("button", { class: "secondary" }, "Show edits");
   show.addEventListener("click", async () => {
     if (!details.hidden) { details.hidden = true; return; }
@@ -84,12 +93,15 @@ function batchItem(batch) {
       details.hidden = false;
     } catch (error) { reportError(error); }
   });
-  const what = batch.undoes !== null ? `undo of batch ${batch.undoes}` : `${formatInt(batch.n_edits)} edit(s)`;
+  const what = batch.undoes !== null ? `undo of batch ${batch.undoes}`
+    : `${formatInt(batch.n_edits)} edit(s)${batch.redoes !== null ? `, redo of batch ${batch.redoes}` : ""}`;
+  const canRedo = batch.undone_by !== null && batch.redone_by === null;
   return el("div", { class: `batch${batch.undone_by !== null ? " undone" : ""}` },
     el("div", { class: "toolbar" }, el("b", {}, `Batch ${batch.batch}`), el("span", {}, what),
       el("span", { class: "muted" }, `${batch.created_at.replace("T", " ").slice(0, 19)} UTC · ${batch.author}`),
       batch.undone_by !== null ? el("span", { class: "flag removed" }, `undone by ${batch.undone_by}`) : null,
-      batch.n_edits ? show : null, batch.undoes === null ? undo : null),
+      batch.redone_by !== null ? el("span", { class: "flag" }, `redone as ${batch.redone_by}`) : null,
+      batch.n_edits ? show : null, batch.undoes === null ? undo : null, canRedo ? redo : null),
     batch.note ? el("div", { class: "small muted" }, batch.note) : null, details);
 }
 
