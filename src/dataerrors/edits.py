@@ -10,33 +10,34 @@ of its edits as a new batch, so the copy can be undone in turn.
 
 from __future__ import annotations
 
-import getpass
 import sqlite3
 from contextlib import closing, contextmanager
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ._index import SampleIndex
+from .edit_requests import (  # noqa: F401  (Edit and the actions are part of this module's API)
+    ACTIONS,
+    MARK_FOR_LABELING,
+    MAX_BATCH_EDITS,
+    RELABEL,
+    REMOVE,
+    RESTORE,
+    Edit,
+    check_author,
+    check_batch_number,
+    check_edits,
+    default_author,
+)
 from .errors import InvalidInputError
 from .splits import check_split
 
 if TYPE_CHECKING:
     from .run import Run
 
-RELABEL = "relabel"
-REMOVE = "remove"
-MARK_FOR_LABELING = "mark_for_labeling"
-RESTORE = "restore"
-#: Every edit action. "restore" returns a sample to its logged label and clears earlier edits.
-ACTIONS: tuple[str, ...] = (RELABEL, REMOVE, MARK_FOR_LABELING, RESTORE)
-#: Largest number of edits in one batch.
-MAX_BATCH_EDITS = 1_000_000
 #: How long a writer waits for another writer's transaction before it fails, in milliseconds.
 BUSY_TIMEOUT_MS = 30_000
 
@@ -73,31 +74,6 @@ WHERE e.batch NOT IN (SELECT undoes FROM batches WHERE undoes IS NOT NULL)
 """
 
 
-@dataclass(frozen=True)
-class Edit:
-    """One requested change to one sample.
-
-    ``label`` is the new class index for "relabel" and must be None for the other actions.
-    """
-
-    split: str
-    id: Any
-    action: str
-    label: int | None = None
-
-
-def default_author() -> str:
-    """Return the OS user name, or "unknown" where the platform does not provide one."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
-
-
-#: Largest batch number SQLite can store (a signed 64-bit integer).
-_MAX_BATCH = 2**63 - 1
-
-
 class EditLog:
     """The edit log of one run. Opening one creates ``edits.sqlite`` on the first write only.
 
@@ -125,8 +101,8 @@ class EditLog:
         Every edit is checked first (known split, logged id, valid action and label); if any is
         invalid, :class:`~dataerrors.errors.InvalidInputError` is raised and nothing is stored.
         """
-        author = _check_author(author)
-        rows = self._check_edits(edits)
+        author = check_author(author)
+        rows = check_edits(self._run, edits)
         with self._transaction() as connection:
             batch = _insert_batch(connection, author, note)
             connection.executemany(
@@ -141,8 +117,8 @@ class EditLog:
         Samples go back to their state before ``batch`` unless a later batch edited them again.
         An undo batch cannot itself be undone: redo the undone batch instead (:meth:`redo`).
         """
-        author = _check_author(author)
-        batch = _check_batch_number(batch)
+        author = check_author(author)
+        batch = check_batch_number(batch)
         with self._transaction() as connection:
             undoes, undone_by = _batch_links(connection, batch)
             if undoes is not None:
@@ -160,8 +136,8 @@ class EditLog:
         The new batch contains a copy of the edits of ``batch`` and can be undone like any other.
         Each undone batch can be redone once. Undo batches cannot be redone.
         """
-        author = _check_author(author)
-        batch = _check_batch_number(batch)
+        author = check_author(author)
+        batch = check_batch_number(batch)
         with self._transaction() as connection:
             undoes, undone_by = _batch_links(connection, batch)
             if undoes is not None:
@@ -291,84 +267,6 @@ class EditLog:
 
     # ------------------------------------------------------------------ internals
 
-    def _check_edits(self, edits: Sequence[Edit]) -> list[tuple[str, str, str, int | None]]:
-        if isinstance(edits, Edit):
-            edits = [edits]
-        if not isinstance(edits, Sequence) or isinstance(edits, (str, bytes)):
-            raise InvalidInputError(
-                f"edits has type {type(edits).__name__}; pass a list of dataerrors.edits.Edit."
-            )
-        if not edits:
-            raise InvalidInputError("edits is empty; pass at least one edit.")
-        if len(edits) > MAX_BATCH_EDITS:
-            raise InvalidInputError(
-                f"edits has {len(edits)} items; at most {MAX_BATCH_EDITS} fit in one batch, so "
-                "split them into several batches."
-            )
-        n_classes = self._run.n_classes
-        by_split: dict[str, list[Any]] = {}
-        rows = []
-        for position, edit in enumerate(edits):
-            if not isinstance(edit, Edit):
-                raise InvalidInputError(
-                    f"edits[{position}] has type {type(edit).__name__}; pass dataerrors.edits.Edit."
-                )
-            split = check_split(edit.split, f"edits[{position}].split")
-            if edit.action not in ACTIONS:
-                raise InvalidInputError(
-                    f"edits[{position}].action={edit.action!r} is invalid; use one of "
-                    f"{', '.join(ACTIONS)}."
-                )
-            label = edit.label
-            if edit.action == RELABEL:
-                if isinstance(label, bool) or not isinstance(label, (int, np.integer)) or not (
-                    0 <= label < n_classes
-                ):
-                    raise InvalidInputError(
-                        f"edits[{position}].label={label!r} is invalid for a relabel; pass a "
-                        f"class index in [0, {n_classes - 1}]."
-                    )
-                label = int(label)
-            elif label is not None:
-                raise InvalidInputError(
-                    f"edits[{position}].label={label!r} was given with action {edit.action!r}; "
-                    "pass a label only to relabel."
-                )
-            by_split.setdefault(split, []).append(edit.id)
-            rows.append((split, str(edit.id), edit.action, label))
-        for split, ids in by_split.items():
-            self._check_ids(split, ids)
-        return rows
-
-    def _check_ids(self, split: str, ids: list[Any]) -> None:
-        from .store.sample_queries import sample_ids
-
-        logged = sample_ids(self._run.layout, split).to_numpy(zero_copy_only=False)
-        if logged.size == 0:
-            raise InvalidInputError(
-                f"split {split!r} has no logged samples; edits must name logged samples."
-            )
-        is_int = logged.dtype.kind == "i"
-        try:
-            requested = np.array(ids, dtype=np.int64 if is_int else str)
-        except (TypeError, ValueError, OverflowError) as error:
-            raise InvalidInputError(
-                f"ids {ids[:5]} of split {split!r} are not {'integers' if is_int else 'strings'} "
-                "like the split's sample ids; pass the logged ids."
-            ) from error
-        if is_int and any(isinstance(value, (str, float, bool)) for value in ids):
-            raise InvalidInputError(
-                f"ids {ids[:5]} of split {split!r} are not all integers like the split's sample "
-                "ids; pass the logged ids."
-            )
-        index = SampleIndex(logged.astype(np.int64) if is_int else logged.astype(str))
-        unknown = requested[~index.contains(requested)]
-        if unknown.size:
-            raise InvalidInputError(
-                f"edits name {unknown.size} id(s) not logged in split {split!r}, for example "
-                f"{unknown[:5].tolist()}; pass ids of logged samples, or check the split."
-            )
-
     def _id_type(self, split: str) -> pa.DataType:
         from .store.sample_queries import id_type
 
@@ -419,17 +317,6 @@ def _insert_batch(
     return int(cursor.lastrowid)
 
 
-def _check_batch_number(batch: Any) -> int:
-    if isinstance(batch, bool) or not isinstance(batch, (int, np.integer)):
-        raise InvalidInputError(f"batch={batch!r} is not an int; pass a batch number.")
-    if not 1 <= batch <= _MAX_BATCH:
-        raise InvalidInputError(
-            f"batch={batch} is not in the edit log (batch numbers start at 1); list batches "
-            "with run.edits()."
-        )
-    return int(batch)
-
-
 def _batch_links(connection: sqlite3.Connection, batch: int) -> tuple[int | None, int | None]:
     """Return (the batch that ``batch`` undoes, the batch that undid it); raise if it is unknown."""
     found = connection.execute("SELECT undoes FROM batches WHERE batch = ?", (batch,)).fetchone()
@@ -437,14 +324,6 @@ def _batch_links(connection: sqlite3.Connection, batch: int) -> tuple[int | None
         raise InvalidInputError(f"batch={batch} is not in the edit log; list batches with run.edits().")
     undone = connection.execute("SELECT batch FROM batches WHERE undoes = ?", (batch,)).fetchone()
     return found[0], (undone[0] if undone is not None else None)
-
-
-def _check_author(author: str | None) -> str:
-    if author is None:
-        return default_author()
-    if not isinstance(author, str) or not author.strip():
-        raise InvalidInputError(f"author={author!r} is invalid; pass a non-empty name.")
-    return author.strip()
 
 
 def _state_table(records: list[tuple[Any, ...]], id_type: pa.DataType) -> pa.Table:

@@ -9,7 +9,8 @@ import pandas as pd
 
 from . import validation
 from ._types import ArrayLike, IdsLike
-from .edits import MARK_FOR_LABELING, RELABEL, REMOVE, RESTORE, Edit, EditLog
+from .edit_requests import MARK_FOR_LABELING, RELABEL, REMOVE, RESTORE, Edit
+from .edits import EditLog
 from .errors import InvalidInputError
 from .splits import check_split
 

@@ -9,7 +9,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from ..edits import default_author
+from ..edit_requests import default_author
 from ..errors import InvalidInputError
 from .access import TokenMiddleware
 from .catalog import RunCatalog

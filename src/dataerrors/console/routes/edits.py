@@ -6,10 +6,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from ...edits import Edit, EditLog
+from ...edit_requests import Edit
+from ...edits import EditLog
 from ..catalog import RunSession
 from ..params import get_session, parse_ids
-from ..schemas import ERROR_RESPONSES, EditBatch, EditBatchRequest, EditBatchResult, EditLogBody
+from ..schemas import (
+    ERROR_RESPONSES,
+    EditBatch,
+    EditBatchRequest,
+    EditBatchResult,
+    EditLogBody,
+)
 from ..serialize import jsonable
 
 router = APIRouter(prefix="/api/runs/{project}/{run}/edits", tags=["edits"],

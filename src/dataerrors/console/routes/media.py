@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
-from ...store import sample_queries
 from ..catalog import RunSession
 from ..errors import ApiError, not_found
 from ..params import get_session, get_split, parse_sample_id

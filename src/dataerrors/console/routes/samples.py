@@ -112,7 +112,6 @@ def get_row(session: Session, split: Split, row: Annotated[int, FastApiPath(ge=0
 @router.get("/samples/{sample_id}", response_model=SampleDetail,
             summary="One sample: scores, inputs, margin history, explanation, similar samples")
 def get_sample(session: Session, split: Split, sample_id: str) -> SampleDetail:
-    run = session.run
     key = parse_sample_id(session, split, sample_id)
     record = session.queries.sample_record(split, key)
     if record is None:
