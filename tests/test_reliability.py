@@ -42,6 +42,17 @@ FULL_DISK_LOGGER = textwrap.dedent(
 )
 
 
+def three_epoch_run(root: Path, name: str, n_samples: int) -> dataerrors.Run:
+    """Return an unfinished run whose training split has 3 epochs of synthetic logits."""
+    run = dataerrors.init("p", name, CLASS_NAMES, root=root)
+    labels = np.arange(n_samples) % len(CLASS_NAMES)
+    run.log_samples("training", np.arange(n_samples), labels)
+    rng = np.random.default_rng(0)
+    for epoch in range(3):
+        run.log_outputs("training", epoch, np.arange(n_samples), logits=synthetic_logits(labels, rng))
+    return run
+
+
 def test_full_disk_clear_error_readable_run(tmp_path: Path) -> None:
     completed = subprocess.run([sys.executable, "-c", FULL_DISK_LOGGER, str(tmp_path)],
                                capture_output=True, text=True, timeout=120)
@@ -72,12 +83,7 @@ def test_deleted_samples_part_warns(root: Path) -> None:
 
 
 def test_deleted_outputs_part_keeps_other_epochs(root: Path) -> None:
-    run = dataerrors.init("p", "edited", CLASS_NAMES, root=root)
-    run.log_samples("training", np.arange(40), np.arange(40) % 4)
-    rng = np.random.default_rng(0)
-    for epoch in range(3):
-        run.log_outputs("training", epoch, np.arange(40),
-                        logits=synthetic_logits(np.arange(40) % 4, rng))
+    run = three_epoch_run(root, "edited", n_samples=40)
     run.finish(analyze=False, progress=False)
     list_parts(run.layout.epoch_folder("training", 1))[0].unlink()
     run.analyze()
@@ -143,12 +149,7 @@ def test_split_with_one_class(root: Path) -> None:
 def test_readers_during_reanalysis_see_whole_tables(root: Path) -> None:
     import threading
 
-    run = dataerrors.init("p", "busy", CLASS_NAMES, root=root)
-    run.log_samples("training", np.arange(2000), np.arange(2000) % 4)
-    rng = np.random.default_rng(0)
-    for epoch in range(3):
-        run.log_outputs("training", epoch, np.arange(2000),
-                        logits=synthetic_logits(np.arange(2000) % 4, rng))
+    run = three_epoch_run(root, "busy", n_samples=2000)
     run.finish(progress=False)
     reader = dataerrors.open_run(run.folder)
     stop = threading.Event()
