@@ -96,6 +96,7 @@ def synthetic_analysis(labels: np.ndarray, rng: np.random.Generator) -> pa.Table
         "label": pa.array(labels.astype(np.int32)),
         "predicted": pa.array(predicted),
         "suggested_label": pa.array(predicted),
+        "confident_label": pa.array(np.where(flagged, predicted, labels).astype(np.int32)),
         "dep": pa.array(dep),
         "aum": pa.array((1 - 2 * dep).astype(np.float32)),
         "margin": pa.array((1 - 2 * dep).astype(np.float32)),
@@ -119,6 +120,7 @@ def measure(run: dataerrors.Run, repeat: int) -> dict[str, Any]:
     n_samples = int(reader.read_analysis(run.layout, "training", ["id"]).num_rows)
     filtered = SampleFilter(labels=(3, 5), dep_min=0.05, flags=("misclassified",))
     filtered_params = {"label": [3, 5], "dep_min": 0.05, "flag": "misclassified", "limit": 50}
+    matching_params = {key: value for key, value in filtered_params.items() if key != "limit"}
     deep_offset = int(0.9 * n_samples)
     order = SampleOrder("dep", descending=True)
 
@@ -145,11 +147,18 @@ def measure(run: dataerrors.Run, repeat: int) -> dict[str, Any]:
         "lasso_half_http": timed(lambda: ok(client.post(f"{base}/selections", json={"polygon": half.tolist()})), repeat),
         "lasso_all_every_edge": timed(lambda: every_edge(x, y, everything), max(1, repeat // 2)),
         "map_points_http": timed(lambda: ok(client.get(f"{base}/map/points")), repeat),
+        "map_matching_filtered_http": timed(
+            lambda: ok(client.get(f"{base}/map/matching", params=matching_params)), repeat),
+        "map_matching_broad_http": timed(
+            lambda: ok(client.get(f"{base}/map/matching", params={"dep_min": 0.01})), repeat),
         "sample_detail_http": timed(lambda: ok(client.get(f"{base}/samples/{n_samples // 2}")), repeat),
         "thumbnail_http_uncached": timed_each(
             [lambda i=i: ok(client.get(f"{base}/samples/{i}/thumbnail")) for i in range(7, 7 + repeat + 1)]),
     }
     selected = ok(client.post(f"{base}/selections", json={"polygon": everything.tolist()})).json()
+    for name, params in [("filtered", matching_params), ("broad", {"dep_min": 0.01})]:
+        response = ok(client.get(f"{base}/map/matching", params=params))
+        figures[f"map_matching_{name}_rows"] = int(response.headers["x-matching"])
     figures["lasso_all_selected"] = selected["n_selected"]
     figures["lasso_half_selected"] = int(points_in_polygon(x, y, half, order_y).sum())
     figures["lasso_vertices"] = int(everything.shape[0])
@@ -231,7 +240,11 @@ def print_table(figures: dict[str, Any], n_samples: int) -> None:
     for name, store, http, baseline in rows:
         print(f"| {name} | {cell(figures[store])} | {cell(figures[http])} | {cell(figures[baseline])} | "
               f"{figures[baseline]['median_s'] / figures[http]['median_s']:.0f}x |")
-    for name, key in [("Map points (binary float32)", "map_points_http"), ("One sample's details", "sample_detail_http"),
+    for name, key in [("Map points (binary float32)", "map_points_http"),
+                      (f"Map rows matching the filtered page's filters ({figures['map_matching_filtered_rows']:,})",
+                       "map_matching_filtered_http"),
+                      (f"Map rows matching DEP >= 0.01 ({figures['map_matching_broad_rows']:,})", "map_matching_broad_http"),
+                      ("One sample's details", "sample_detail_http"),
                       ("One thumbnail, not cached", "thumbnail_http_uncached")]:
         print(f"| {name} | | {cell(figures[key])} | | |")
     print("\nBaselines: pages = pandas (run.samples, filter, sort_values, head); lasso = crossing test "

@@ -65,6 +65,16 @@ def test_explain_flipped_sample(root):
     assert explanation["dep"] == pytest.approx(row["dep"])
 
 
+def test_explain_without_confident_label(root):
+    from tests.console_support import drop_analysis_columns
+
+    run = clustered_run(root)
+    drop_analysis_columns(run, ("confident_label", "neighbor_label"))
+    explanation = run.explain("training", 3)
+    assert explanation["signals"]["confident_label"]["raises_dep"] is False
+    assert explanation["signals"]["margin"]["raises_dep"]
+
+
 def test_explain_clean_sample(root):
     run = clustered_run(root)
     explanation = run.explain("training", 150)

@@ -518,7 +518,7 @@ class Run(EditMethods, LoggingContextMixin):
             predicted=[history[epoch]["predicted"] for epoch in epochs],
             neighbor_disagreement=_nan_if_none(row.get("neighbor_disagreement")),
             neighbor_label=row.get("neighbor_label", -1),
-            confident_label=row["confident_label"],
+            confident_label=row.get("confident_label", -1),
             suggested_label=row["suggested_label"],
             is_likely_mislabeled=row["is_likely_mislabeled"],
             class_names=names,
