@@ -249,6 +249,18 @@ def test_filters_and_sort_in_address(page) -> None:  # type: ignore[no-untyped-d
     page.wait_for_function("document.querySelector('#match-count')?.textContent === '600 matching'")
     assert page.locator("select[name='label']").input_value() == ""
 
+    # DEP bounds in the wrong order, in the address or typed, filter the range between them.
+    page.goto(f"{url}#dep_min=0.9&dep_max=0.1")
+    page.reload()
+    page.wait_for_selector("#match-count")
+    assert page.locator("input[name='dep_min']").input_value() == "0.1"
+    assert page.locator("input[name='dep_max']").input_value() == "0.9"
+    dep_to = page.locator("input[name='dep_max']")
+    dep_to.fill("0.05")
+    dep_to.press("Enter")
+    page.wait_for_function("location.hash.includes('dep_min=0.05') && location.hash.includes('dep_max=0.1')")
+    page.wait_for_selector("#match-count")
+
 
 def test_map_greys_unfiltered_samples(page, screenshots: Path) -> None:  # type: ignore[no-untyped-def]
     page.locator("select[name='label']").select_option(index=2)

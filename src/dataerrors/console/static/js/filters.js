@@ -74,7 +74,7 @@ function depInput(text, key, value) {
     const number = input.value === "" ? null : Math.min(1, Math.max(0, Number(input.value)));
     // Show the value actually applied: DEP is in [0, 1], so 1.5 becomes 1.
     if (number !== null) input.value = number;
-    setFilters({ [key]: number });
+    setFilters(orderedDepRange({ ...state.filters, [key]: number }));
   });
   return el("label", {}, text, input);
 }
@@ -92,6 +92,14 @@ function searchInput(value) {
   const input = el("input", { type: "search", id: "sample-search", placeholder, value: value || "", "aria-label": "Search" });
   input.addEventListener("change", () => setFilters({ search: input.value.trim() }));
   return el("label", {}, "Search", input);
+}
+
+// The DEP bounds of `filters`, swapped when the lower one is above the upper one, so that typing
+// the bounds in either order filters the same range.
+export function orderedDepRange(filters) {
+  const { dep_min: low, dep_max: high } = filters;
+  if (low !== null && high !== null && low > high) return { dep_min: high, dep_max: low };
+  return { dep_min: low, dep_max: high };
 }
 
 // The filter parameters of the API for the current filters.

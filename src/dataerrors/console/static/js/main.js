@@ -37,8 +37,10 @@ async function start() {
     }
     runPicker.replaceChildren(...body.runs.map((run) => el("option", { value: run.key }, run.key)));
     const runKey = body.runs.some((run) => run.key === wanted.run) ? wanted.run : body.runs[0].key;
-    if (runKey === wanted.run) Object.assign(state, { sort: wanted.sort, order: wanted.order });
-    await selectRun(runKey, wanted.split, runKey === wanted.run ? wanted.filters : null);
+    // Sort and filters of a link that names another run would not fit this one.
+    const fits = wanted.run === null || wanted.run === runKey;
+    if (fits) Object.assign(state, { sort: wanted.sort, order: wanted.order });
+    await selectRun(runKey, wanted.split, fits ? wanted.filters : null);
     showView(VIEWS.includes(wanted.view) ? wanted.view : "samples");
   } catch (error) { reportError(error); }
 }
@@ -60,7 +62,8 @@ async function selectRun(runKey, split = null, filters = null) {
   }
   const known = analyzed.some((info) => info.name === split);
   for (const key of ["label", "predicted"]) if (filters) filters[key] = filters[key].filter((index) => index >= 0 && index < state.run.n_classes);
-  selectSplit(known ? split : analyzed[0].name, known ? filters : null);
+  // Filters for an unknown split are dropped; a link that names no split filters the first one.
+  selectSplit(known ? split : analyzed[0].name, known || split === null ? filters : null);
 }
 
 function selectSplit(split, filters = null) {

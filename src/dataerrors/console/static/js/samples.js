@@ -61,6 +61,9 @@ export async function load() {
     renderPager(page);
   } catch (error) {
     if (number === requestNumber) {
+      // Counts and pages of an earlier list would contradict the error.
+      root.querySelector("#samples-toolbar").replaceChildren();
+      root.querySelector("#pager").replaceChildren();
       results.replaceChildren(el("div", { class: "message" }, error.message));
       reportError(error);
     }

@@ -1,7 +1,7 @@
 // The console's address: run, split, view, sort and the sample filters live in the URL hash, so a
 // reload or a shared link opens the same list.
 
-import { FLAG_NAMES } from "./filters.js";
+import { FLAG_NAMES, orderedDepRange } from "./filters.js";
 import { emptyFilters, state } from "./state.js";
 
 const CLASS_KEYS = ["label", "predicted", "cluster"];
@@ -32,6 +32,7 @@ export function readHash() {
     const number = Number(text);
     if (text !== null && text !== "" && Number.isFinite(number)) filters[key] = Math.min(1, Math.max(0, number));
   }
+  Object.assign(filters, orderedDepRange(filters));
   filters.search = params.get("search") || "";
   return {
     run: params.get("run"), split: params.get("split"), view: params.get("view"),
