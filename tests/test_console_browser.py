@@ -277,3 +277,17 @@ def test_map_greys_unfiltered_samples(page, screenshots: Path) -> None:  # type:
     page.wait_for_selector("#map-filter-note", state="detached")
     page.keyboard.press("1")
     page.wait_for_function("document.querySelector('#match-count').textContent === '600 matching'")
+
+
+def test_cart_over_storage_quota_keeps_working(page) -> None:  # type: ignore[no-untyped-def]
+    # A browser whose session storage is full: the cart stays in memory and says so.
+    page.evaluate("() => { Storage.prototype.setItem = function () { throw new DOMException('full', 'QuotaExceededError'); }; }")
+    page.get_by_role("button", name="Select all 600").click()
+    page.wait_for_timeout(300)
+    page.keyboard.press("m")
+    page.wait_for_function("document.querySelector('#cart-badge').textContent === '600'")
+    assert page.locator(".toast.error", has_text="more than the browser keeps").count() == 1
+    page.keyboard.press("5")
+    page.click("#apply-edits")
+    page.wait_for_selector("#batches .batch")
+    assert "600 edit(s)" in page.locator("#batches .batch").first.inner_text()

@@ -1,21 +1,39 @@
 // The cart of pending edits: edits wait here until the user applies them in one batch.
 
 import { postJson, runPath } from "./api.js";
+import { formatInt, toast } from "./dom.js";
 import { emit, state } from "./state.js";
 
 const storageKey = () => `dataerrors-cart:${state.runKey}`;
 export const cartKey = (split, id) => `${split}:${id}`;
+// What the browser keeps of each edit across reloads. Thumbnails and texts stay in memory only,
+// so that a cart of a whole split still fits in the browser's storage.
+const STORED_FIELDS = ["split", "id", "action", "label", "label_name", "dep"];
+let storedWarningShown = false;
 
 export function loadCart() {
   state.cart = new Map();
   try {
-    for (const edit of JSON.parse(sessionStorage.getItem(storageKey()) || "[]")) state.cart.set(cartKey(edit.split, edit.id), edit);
+    for (const values of JSON.parse(sessionStorage.getItem(storageKey()) || "[]")) {
+      const edit = Object.fromEntries(STORED_FIELDS.map((field, index) => [field, values[index]]));
+      state.cart.set(cartKey(edit.split, edit.id), edit);
+    }
   } catch { /* a damaged entry starts an empty cart */ }
   emit("cart");
 }
 
 function saveCart() {
-  sessionStorage.setItem(storageKey(), JSON.stringify([...state.cart.values()]));
+  const stored = JSON.stringify([...state.cart.values()].map((edit) => STORED_FIELDS.map((field) => edit[field] ?? null)));
+  try {
+    sessionStorage.setItem(storageKey(), stored);
+  } catch {
+    // Over the browser's storage quota: the cart still works, but only until the page is left.
+    sessionStorage.removeItem(storageKey());
+    if (!storedWarningShown) {
+      toast(`The cart holds ${formatInt(state.cart.size)} edits, more than the browser keeps across a reload. Apply them before you reload or leave the page.`, { error: true, seconds: 10 });
+      storedWarningShown = true;
+    }
+  }
   emit("cart");
 }
 

@@ -7,6 +7,8 @@ import { describeEdit } from "./samples.js";
 import { emit, on, state } from "./state.js";
 
 let root = null;
+// The cart list shows this many edits; a larger cart is applied whole all the same.
+const MAX_CART_ITEMS_SHOWN = 500;
 
 export function initEdits(container) {
   root = container;
@@ -40,11 +42,12 @@ function renderCart() {
   });
   panel.replaceChildren(
     el("h2", {}, "Pending edits"),
-    edits.length ? el("div", {}, edits.map(([key, edit]) => el("div", { class: "cart-item" },
-      edit.thumbnail_url ? thumbnail(edit.thumbnail_url, { alt: `sample ${edit.id}` }) : el("div", { class: "thumb-missing" }, "text"),
+    edits.length ? el("div", {}, edits.slice(0, MAX_CART_ITEMS_SHOWN).map(([key, edit]) => el("div", { class: "cart-item" },
+      edit.thumbnail_url ? thumbnail(edit.thumbnail_url, { alt: `sample ${edit.id}` }) : el("div", { class: "thumb-missing" }, edit.text ? "text" : "–"),
       el("div", {}, el("b", {}, `Sample ${edit.id}`), el("span", { class: "muted" }, ` · ${edit.split} · given ${edit.label_name ?? "–"}`),
         el("div", {}, describeEdit(edit))),
-      el("button", { class: "secondary", title: "Take out of the cart", onclick: () => removeFromCart(key) }, "✕"))))
+      el("button", { class: "secondary", title: "Take out of the cart", onclick: () => removeFromCart(key) }, "✕"))),
+      edits.length > MAX_CART_ITEMS_SHOWN ? el("div", { class: "muted" }, `… and ${formatInt(edits.length - MAX_CART_ITEMS_SHOWN)} more.`) : null)
       : el("div", { class: "muted message" }, "The cart is empty. Select samples in the Samples view or open one, then relabel, remove or mark them."),
     el("div", { class: "actions" }, note, apply,
       el("button", { class: "secondary", disabled: !edits.length, onclick: clearCart }, "Empty cart")));

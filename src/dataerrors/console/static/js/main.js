@@ -108,6 +108,9 @@ function bindChrome() {
   document.getElementById("help-button").addEventListener("click", () => { help.hidden = false; });
   help.querySelector("[data-close]").addEventListener("click", () => { help.hidden = true; });
   document.addEventListener("keydown", onKey);
+  // The console writes the address without adding history entries, so a hash change comes from
+  // the user (an edited address, Back to an earlier link): open what it names.
+  window.addEventListener("hashchange", () => location.reload());
 }
 
 function onKey(event) {

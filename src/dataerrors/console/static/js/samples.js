@@ -234,7 +234,7 @@ export function editChecked(action, label = null) {
     targets = targets.filter((row) => row.suggested_label !== undefined);
   }
   const added = addToCart(targets, action, label);
-  toast(`${formatInt(added)} edit(s) in the cart. Apply them in the Edits view.`);
+  toast(`${formatInt(added)} edit(s) added; ${formatInt(state.cart.size)} in the cart. Apply them in the Edits view.`);
   state.checked.clear();
   renderRows();
 }
