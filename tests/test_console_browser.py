@@ -291,3 +291,14 @@ def test_cart_over_storage_quota_keeps_working(page) -> None:  # type: ignore[no
     page.click("#apply-edits")
     page.wait_for_selector("#batches .batch")
     assert "600 edit(s)" in page.locator("#batches .batch").first.inner_text()
+
+
+def test_sort_by_margin_shows_its_values(page) -> None:  # type: ignore[no-untyped-def]
+    page.locator("select[name='sort']").select_option("margin")
+    page.wait_for_function("location.hash.includes('sort=margin') && location.hash.includes('order=asc')")
+    page.wait_for_selector("#samples-table td.sort-value")
+    header = page.locator("#samples-table thead th").nth(7).inner_text()
+    assert header.lower().startswith("margin")
+    values = [float(text) for text in page.locator("#samples-table td.sort-value").all_inner_texts()]
+    assert values == sorted(values)
+    assert values[0] < 0  # lowest margin first: the model prefers another class

@@ -3,7 +3,7 @@
 import { getJson, splitPath } from "./api.js";
 import { addToCart, pendingEdit } from "./cart.js";
 import { openDetail } from "./detail.js";
-import { depBar, el, formatInt, reportError, thumbnail, toast } from "./dom.js";
+import { depBar, el, formatFloat, formatInt, reportError, thumbnail, toast } from "./dom.js";
 import { filterParams, renderFilters } from "./filters.js";
 import { className, isTextRun, on, splitInfo, state } from "./state.js";
 import { writeHash } from "./url.js";
@@ -14,6 +14,10 @@ const SORT_LABELS = {
   id: "Id", row: "Log order",
 };
 const MAX_SELECT_ALL = 100000;
+// Scores where a low value points to an error: sorting by them starts with the lowest.
+const LOW_IS_SUSPECT = ["aum", "margin", "confidence", "correctness"];
+// The sort column is shown beside DEP when it is a score other than DEP.
+const shownSortColumn = () => (state.sort in SORT_LABELS && !["dep", "id", "row"].includes(state.sort) ? state.sort : null);
 
 let root = null;
 let rows = [];
@@ -78,7 +82,12 @@ function renderToolbar(page) {
   const sort = el("select", { "aria-label": "Sort by", name: "sort" },
     sortable.map((column) => el("option", { value: column }, SORT_LABELS[column])));
   sort.value = state.sort;
-  sort.addEventListener("change", () => { state.sort = sort.value; state.offset = 0; load(); });
+  sort.addEventListener("change", () => {
+    state.sort = sort.value;
+    state.order = LOW_IS_SUSPECT.includes(sort.value) ? "asc" : "desc";
+    state.offset = 0;
+    load();
+  });
   const order = el("button", { class: "secondary", title: "Reverse the order", "aria-label": "Sort order" },
     state.order === "desc" ? "↓ highest first" : "↑ lowest first");
   order.addEventListener("click", () => { state.order = state.order === "desc" ? "asc" : "desc"; state.offset = 0; load(); });
@@ -118,6 +127,7 @@ function renderTable() {
     el("th", {}, isText ? "Text" : "Image"),
     el("th", {}, "Id"), el("th", {}, "Given"), el("th", {}, "Predicted"), el("th", {}, "Suggested"),
     el("th", { class: "sortable", title: "Sort by DEP", onclick: () => sortBy("dep") }, `DEP ${state.sort === "dep" ? (state.order === "desc" ? "↓" : "↑") : ""}`),
+    shownSortColumn() ? el("th", {}, `${SORT_LABELS[shownSortColumn()]} ${state.order === "desc" ? "↓" : "↑"}`) : null,
     el("th", {}, "Flags"));
   const body = el("tbody", {}, rows.map((row, index) => {
     const tr = el("tr", { class: rowClass(row, index), dataset: { id: row.id, index } },
@@ -128,6 +138,7 @@ function renderTable() {
       el("td", {}, el("span", { class: `label${row.predicted !== row.label ? " wrong" : ""}` }, row.predicted_name ?? "–")),
       el("td", {}, el("span", { class: `label${row.suggested_label !== row.label ? " suggested" : ""}` }, row.suggested_label_name ?? "–")),
       el("td", {}, depBar(row.dep)),
+      shownSortColumn() ? el("td", { class: "sort-value" }, formatFloat(row[shownSortColumn()], 3)) : null,
       el("td", {}, flags(row)));
     tr.addEventListener("click", (event) => rowClicked(event, index));
     return tr;
@@ -144,7 +155,9 @@ function renderGrid() {
       el("div", { class: "card-labels" },
         el("span", {}, "given ", el("b", {}, row.label_name ?? "–")),
         el("span", {}, "suggested ", el("b", { class: row.suggested_label !== row.label ? "label suggested" : "" }, row.suggested_label_name ?? "–"))),
-      depBar(row.dep), el("div", {}, flags(row)));
+      depBar(row.dep),
+      shownSortColumn() ? el("div", { class: "small muted sort-value" }, `${SORT_LABELS[shownSortColumn()]} ${formatFloat(row[shownSortColumn()], 3)}`) : null,
+      el("div", {}, flags(row)));
     card.addEventListener("click", (event) => rowClicked(event, index));
     return card;
   }));
