@@ -140,6 +140,13 @@ function pointCountText() {
   return `${drawn} · drag to select (the server tests every point) · click a point to open it`;
 }
 
+// "Show in Samples" keeps the filters, so with filters set, count the selected points it will list.
+async function countSelectionMatches() {
+  if (!selection || !matching) return;
+  const page = await getJson(`${splitPath(state.runKey, state.split)}/samples`, { ...filterParams(), selection: selection.selection, limit: 1 });
+  selection.n_matching_filters = page.n_matching;
+}
+
 // Fetch which rows match the Samples filters (the map's own selection aside); true if that changed.
 async function refreshMatching() {
   const params = { ...filterParams(), selection: null };
@@ -153,6 +160,7 @@ async function refreshMatching() {
   const mask = new Uint8Array(meta.n_points);
   for (const row of rows) mask[row] = 1;
   matching = { mask, count: rows.length };
+  await countSelectionMatches();
   return true;
 }
 
@@ -277,6 +285,7 @@ function updateLegend() {
 async function select(outline) {
   try {
     selection = await postJson(`${splitPath(state.runKey, state.split)}/selections`, { polygon: outline });
+    await countSelectionMatches();
     polygon = outline;
     window.Plotly.relayout(root.querySelector("#map-plot"), { shapes: polygonShapes() });
     renderSelection();
@@ -295,9 +304,11 @@ function renderSelection() {
   panel.replaceChildren(
     el("h3", {}, "Selection"),
     el("div", {}, el("b", { id: "selection-count" }, formatInt(selection.n_selected)), " points · mean DEP ", el("b", {}, formatFloat(selection.mean_dep, 3))),
+    selection.n_matching_filters !== undefined && matching
+      ? el("div", { id: "selection-matching" }, el("b", {}, formatInt(selection.n_matching_filters)), " of them match the Samples filters") : null,
     el("div", { class: "small muted" }, "Given labels: ", labelCounts.map(([label, count]) => `${state.run.class_names[Number(label)] ?? label} (${formatInt(count)})`).join(", ") || "–"),
     el("div", { class: "actions" },
-      el("button", { class: "primary", id: "show-selection", disabled: !selection.n_selected, onclick: showSelection }, "Show in Samples"),
+      el("button", { class: "primary", id: "show-selection", disabled: !(matching && selection.n_matching_filters !== undefined ? selection.n_matching_filters : selection.n_selected), onclick: showSelection }, "Show in Samples"),
       el("button", { class: "secondary", onclick: clearSelection }, "Clear")));
 }
 
