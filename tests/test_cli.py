@@ -67,6 +67,25 @@ def test_export_unknown_suffix(logged_folder, tmp_path) -> None:
     assert "cannot tell the file format" in result.output
 
 
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--format", "csv", "--out", "{tmp}/x.parquet"], "--format csv does not match --out"),
+        (["--include-removed", "--out", "{tmp}/x.csv"], "--include-removed only applies to --cleaned"),
+        (["--images", "local-files", "--out", "{tmp}/tasks.json"], "--images local-files needs --document-root"),
+        (["--out", "{tmp}/missing/x.csv"], "does not exist; create it first"),
+    ],
+)
+def test_export_conflicting_options(logged_folder, tmp_path, options, message) -> None:
+    CliRunner().invoke(main, ["analyze", "--quiet", str(logged_folder)])
+    arguments = [option.format(tmp=tmp_path) for option in options]
+    result = CliRunner().invoke(main, ["export", str(logged_folder), *arguments])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert not (tmp_path / "missing").exists()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["runs"]  # nothing written
+
+
 def test_analyze_not_a_run(tmp_path) -> None:
     result = CliRunner().invoke(main, ["analyze", str(tmp_path)])
     assert result.exit_code == 1

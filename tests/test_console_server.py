@@ -67,6 +67,13 @@ def test_invalid_port_raises(port: object) -> None:
         bind_socket("127.0.0.1", port)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("host", ["8.8.8.8.8", "192.0.2.1"])
+def test_unknown_host_names_the_host(host: str) -> None:
+    # A malformed name, and an address of another machine (TEST-NET-1, never local).
+    with pytest.raises(InvalidInputError, match=f"host='{host}' is not an address of this machine"):
+        bind_socket(host, 0)
+
+
 def test_allowed_hosts_follow_the_bind_address() -> None:
     assert "localhost" in allowed_hosts("127.0.0.1")
     assert "localhost" in allowed_hosts("::1")

@@ -146,6 +146,7 @@ def export(run_folder: Path, split: str, file_format: str | None, out: Path, cle
     from .exporters.tabular import export_samples
     from .run import open_run
 
+    _check_export_options(file_format, out, cleaned, include_removed, images, document_root)
     run = _call(lambda: open_run(run_folder))
     if file_format == "label-studio" or (file_format is None and out.suffix.lower() == ".json"):
         path = _call(lambda: export_label_studio(run, split, out, samples=sample_set,
@@ -165,6 +166,34 @@ def export(run_folder: Path, split: str, file_format: str | None, out: Path, cle
     else:
         path = _call(lambda: export_samples(run, split, out, file_format))
     click.echo(f"Wrote {path}")
+
+
+#: File suffix of each export format.
+_EXPORT_SUFFIXES = {"csv": ".csv", "parquet": ".parquet", "label-studio": ".json"}
+
+
+def _check_export_options(file_format: str | None, out: Path, cleaned: bool,
+                          include_removed: bool, images: str, document_root: Path | None) -> None:
+    """Reject export options that contradict each other, before anything is read or written."""
+    suffix = out.suffix.lower()
+    if file_format is not None and suffix in _EXPORT_SUFFIXES.values() and (
+        _EXPORT_SUFFIXES[file_format] != suffix
+    ):
+        raise click.UsageError(
+            f"--format {file_format} does not match --out {out} (a {suffix} file); name the file "
+            f"{out.with_suffix(_EXPORT_SUFFIXES[file_format]).name} or drop --format."
+        )
+    if include_removed and not cleaned:
+        raise click.UsageError("--include-removed only applies to --cleaned exports; add --cleaned.")
+    if images == "local-files" and document_root is None:
+        raise click.UsageError(
+            "--images local-files needs --document-root, the folder Label Studio serves local "
+            "files from (LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT)."
+        )
+    if not out.parent.is_dir():
+        raise click.UsageError(
+            f"--out {out}: folder {out.parent} does not exist; create it first or write elsewhere."
+        )
 
 
 @main.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import errno
 import socket
 import threading
 import time
@@ -51,12 +52,23 @@ def bind_socket(host: str, port: int | None) -> socket.socket:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, candidate))
+        except socket.gaierror as error:
+            sock.close()
+            raise InvalidInputError(
+                f"host={host!r} is not an address of this machine ({error.strerror}); pass an "
+                "address such as 127.0.0.1 or 0.0.0.0 (every interface)."
+            ) from error
         except OSError as error:
             sock.close()
             last_error = error
             continue
         sock.listen(128)
         return sock
+    if last_error is not None and last_error.errno == errno.EADDRNOTAVAIL:
+        raise InvalidInputError(
+            f"host={host!r} is not an address of this machine ({last_error.strerror}); pass an "
+            "address such as 127.0.0.1 or 0.0.0.0 (every interface)."
+        )
     raise InvalidInputError(
         f"cannot listen on {host}:{port} ({last_error}); pass another --port, or 0 for any free port."
     )
