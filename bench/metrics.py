@@ -90,10 +90,13 @@ def resampled_average_precision(
     block_ends = np.r_[np.flatnonzero(np.diff(ordered) != 0), ordered.size - 1]
     end_of = block_ends[np.searchsorted(block_ends, np.arange(ordered.size))]
     weights = counts[:, order].astype(np.float64)
-    hits = np.cumsum(weights * errors, axis=1)
-    precision = hits[:, end_of] / np.cumsum(weights, axis=1)[:, end_of]
+    error_weights = weights * errors
+    hits = np.cumsum(error_weights, axis=1)
+    drawn = np.cumsum(weights, axis=1)[:, end_of]
+    # Precision is only needed where an error was drawn, and there at least that error is drawn.
     with np.errstate(invalid="ignore", divide="ignore"):
-        return (precision * weights * errors).sum(axis=1) / hits[:, -1]
+        precision = np.where(error_weights > 0, hits[:, end_of] / drawn, 0.0)
+        return (precision * error_weights).sum(axis=1) / hits[:, -1]
 
 
 def percentile_interval(draws: np.ndarray, level: float = 0.95) -> tuple[float, float]:

@@ -77,6 +77,19 @@ def test_resampled_ap_matches_sklearn_with_ties():
         assert draw == pytest.approx(average_precision_score(is_error, scores, sample_weight=weights))
 
 
+def test_resampled_ap_when_top_sample_not_drawn():
+    rng = np.random.default_rng(1)
+    scores = rng.random(200)  # no ties
+    is_error = rng.random(200) < 0.2
+    counts = bootstrap_counts(200, n_draws=50, seed=2)
+    top = int(np.argmax(scores))
+    assert (counts[:, top] == 0).any()  # some resamples leave the top-ranked sample out
+    draws = resampled_average_precision(scores, is_error, counts)
+    assert np.isfinite(draws).all()
+    for draw, weights in zip(draws, counts):
+        assert draw == pytest.approx(average_precision_score(is_error, scores, sample_weight=weights))
+
+
 def test_resampled_ap_of_all_ones_is_the_plain_ap():
     draws = resampled_average_precision(SCORES, IS_ERROR, np.ones((1, 4), dtype=np.int32))
     assert draws[0] == pytest.approx((1 + 2 / 3) / 2)

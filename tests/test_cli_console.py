@@ -58,5 +58,5 @@ def test_export_label_studio(run: dataerrors.Run, tmp_path: Path) -> None:
 def test_export_reports_invalid_input(run: dataerrors.Run, tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["export", str(run.folder), "--out", str(tmp_path / "x.json"),
                                        "--images", "local-files"])
-    assert result.exit_code == 1
-    assert "needs document_root" in result.output
+    assert result.exit_code == 2
+    assert "--images local-files needs --document-root" in result.output

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -156,3 +158,23 @@ def test_finish_again_after_reopen(run: dataerrors.Run) -> None:
     reopened.finish(progress=False)
     assert reopened.status == "analyzed"
     assert isinstance(reopened.samples("training"), pd.DataFrame)
+
+
+def test_logging_after_finish_warns_on_read(run: dataerrors.Run) -> None:
+    rng = np.random.default_rng(0)
+    run.log_outputs("training", 0, np.arange(40), logits=synthetic_logits(np.arange(40) % 4, rng))
+    run.finish(progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", dataerrors.StaleAnalysisWarning)
+        run.samples("training")  # an up-to-date analysis reads without a warning
+    run.log_outputs("training", 1, np.arange(40), logits=synthetic_logits(np.arange(40) % 4, rng))
+    run.flush()
+    with pytest.warns(dataerrors.StaleAnalysisWarning, match="was logged to after its last analysis"):
+        frame = run.samples("training")
+    assert (frame["n_epochs"] == 1).all()  # still the earlier analysis
+    with pytest.warns(dataerrors.StaleAnalysisWarning, match="dataerrors analyze"):
+        run.summary()
+    run.finish(progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", dataerrors.StaleAnalysisWarning)
+        assert (run.samples("training")["n_epochs"] == 2).all()

@@ -24,6 +24,7 @@ from .errors import (
     RunNotFoundError,
     SchemaVersionError,
     SkippedSignalWarning,
+    StaleAnalysisWarning,
     WriterError,
 )
 from .ranking import rank_label_errors
@@ -45,6 +46,7 @@ __all__ = [
     "SampleFrame",
     "SchemaVersionError",
     "SkippedSignalWarning",
+    "StaleAnalysisWarning",
     "WriterError",
     "analyze",
     "init",

@@ -48,3 +48,7 @@ class MissingDependencyWarning(DataErrorsWarning):
 
 class SkippedSignalWarning(DataErrorsWarning):
     """A score was computed without one of its signals (for example neighbours), as documented."""
+
+
+class StaleAnalysisWarning(DataErrorsWarning):
+    """Outputs were logged after the last analysis, so the scores read are from the earlier ones."""

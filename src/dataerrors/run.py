@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import warnings
 from pathlib import Path
 from typing import Any, Literal, Sequence
 
@@ -13,7 +14,7 @@ import pyarrow as pa
 from . import validation
 from ._types import ArrayLike, IdsLike
 from .dataset_columns import dataset_columns, is_hf_dataset
-from .errors import InvalidInputError, RunExistsError
+from .errors import InvalidInputError, RunExistsError, StaleAnalysisWarning
 from .logging_state import SplitState
 from .run_context import LoggingContext, LoggingContextMixin
 from .run_edits import EditMethods, check_apply_edits
@@ -415,6 +416,7 @@ class Run(EditMethods, LoggingContextMixin):
                 f"splits are {self.splits}."
             )
         frame = sample_rows(self._layout, split, self.class_names, include_images=include_images)
+        self._warn_if_stale()
         if check_apply_edits(apply_edits):
             frame = EditLog(self).apply(frame, split)
         return SampleFrame(frame)
@@ -531,7 +533,20 @@ class Run(EditMethods, LoggingContextMixin):
 
     def summary(self) -> dict[str, Any]:
         """Return the dataset-level insights written by the last analysis, as a dict."""
-        return reader.read_summary(self._layout)
+        data = reader.read_summary(self._layout)
+        self._warn_if_stale()
+        return data
+
+    def _warn_if_stale(self) -> None:
+        """Warn when outputs were logged after the analysis being read (the run is logging again)."""
+        if self.status == manifest_store.STATUS_LOGGING:
+            warnings.warn(
+                f"run {self.project}/{self.name} was logged to after its last analysis, so these "
+                "scores are from the earlier outputs; call run.finish() or `dataerrors analyze "
+                f"{self.folder}` to update them.",
+                StaleAnalysisWarning,
+                stacklevel=3,
+            )
 
     def console(
         self,
