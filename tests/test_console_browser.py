@@ -179,6 +179,8 @@ def test_metrics_coverage_and_undo(page, screenshots: Path) -> None:  # type: ig
     page.keyboard.press("4")
     page.wait_for_selector("#coverage-rates")
     page.wait_for_selector("#coverage-samples .card", timeout=15_000)
+    training_row = page.locator("#coverage-rates tbody tr", has_text="training")
+    assert "reference" in training_row.inner_text()
     page.wait_for_timeout(500)
     page.screenshot(path=str(screenshots / "coverage.png"), full_page=True)
     page.locator("#coverage-samples .card").first.click()

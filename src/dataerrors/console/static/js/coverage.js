@@ -23,10 +23,13 @@ export async function showCoverage() {
   root.replaceChildren(el("div", { class: "message" }, "Loading coverage…"));
   try {
     const coverage = await getJson(`${runPath(state.runKey)}/coverage`);
-    const available = coverage.splits.filter((entry) => entry.available);
+    // The training split is the reference that coverage is measured against, so it has no rate.
+    const available = coverage.splits.filter((entry) => entry.available && entry.split !== "training");
     if (!available.length) {
-      root.replaceChildren(el("div", { class: "panel message" },
-        "This analysis has no coverage scores (column is_out_of_coverage). Analyze the run with a version of dataerrors that computes them."));
+      const onlyTraining = coverage.splits.some((entry) => entry.available);
+      root.replaceChildren(el("div", { class: "panel message" }, onlyTraining
+        ? "Coverage compares validation, test or inference samples with the training embeddings; this run has no such split with embeddings."
+        : "This analysis has no coverage scores (column is_out_of_coverage). Analyze the run with a version of dataerrors that computes them."));
       return;
     }
     const preferred = available.find((entry) => entry.split !== "training") || available[0];
@@ -59,8 +62,8 @@ function ratesTable(splits) {
     el("thead", {}, el("tr", {}, el("th", {}, "Split"), el("th", {}, "Samples"), el("th", {}, "Out of coverage"), el("th", {}, "Rate"))),
     el("tbody", {}, splits.map((entry) => el("tr", {},
       el("td", {}, el("b", {}, entry.split)), el("td", {}, formatInt(entry.n_samples)),
-      el("td", {}, entry.available ? formatInt(entry.n_out_of_coverage) : "not computed"),
-      el("td", {}, entry.available ? el("div", { class: "dep" },
+      el("td", {}, entry.split === "training" ? "reference" : entry.available ? formatInt(entry.n_out_of_coverage) : "not computed"),
+      el("td", {}, entry.split !== "training" && entry.available ? el("div", { class: "dep" },
         el("div", { class: "bar" }, el("span", { style: `width:${Math.min(100, 100 * entry.out_of_coverage_rate * 4)}%;background:#7a4fd0` })),
         el("span", { class: "value" }, formatPercent(entry.out_of_coverage_rate, 1))) : "–")))));
 }
