@@ -529,3 +529,16 @@ def test_map_without_embeddings_says_why(tmp_path: Path) -> None:
     meta = TestClient(create_app(tmp_path)).get("/api/runs/project/run/splits/training/map").json()
     assert not meta["available"]
     assert "no training embeddings were logged" in meta["message"]
+
+
+def test_run_without_images_has_no_thumbnail_urls(tmp_path: Path) -> None:
+    run = dataerrors.init("project", "plain", 3, root=tmp_path)
+    run.log_samples("training", np.arange(30), np.arange(30) % 3)
+    run.log_outputs("training", 0, np.arange(30), logits=np.eye(3)[np.arange(30) % 3] * 3)
+    run.finish(progress=False)
+    client = TestClient(create_app(tmp_path))
+    rows = client.get("/api/runs/project/plain/splits/training/samples").json()["rows"]
+    assert len(rows) == 30
+    assert {row["thumbnail_url"] for row in rows} == {None}
+    detail = client.get("/api/runs/project/plain/splits/training/samples/3").json()
+    assert detail["sample"]["image_url"] is None

@@ -7,6 +7,7 @@ import pyarrow as pa
 import pytest
 
 from tests.console_support import add_map_columns, drop_analysis_columns, make_synthetic_run
+import dataerrors
 from dataerrors import Run
 from dataerrors.errors import InvalidInputError, RunNotFoundError
 from dataerrors.store import sample_queries
@@ -220,3 +221,17 @@ def test_unanalyzed_split_raises(tmp_path: Path) -> None:
     fresh.flush()
     with pytest.raises(RunNotFoundError, match="no analysis for split 'training'"):
         RunQueries(fresh.layout).query_samples("training", SampleFilter(), SampleOrder(), 0, 10)
+
+
+def test_has_logged_inputs_reads_footers(tmp_path) -> None:
+    from dataerrors.store.sample_queries import has_logged_inputs
+
+    plain = dataerrors.init("p", "plain", 3, root=tmp_path)
+    plain.log_samples("training", np.arange(10), np.arange(10) % 3)
+    plain.flush()
+    assert not has_logged_inputs(plain.layout, "training", ("input", "image"))
+    images = dataerrors.init("p", "images", 3, root=tmp_path)
+    images.log_samples("training", np.arange(10), np.arange(10) % 3, inputs=np.zeros((10, 8, 8), np.uint8))
+    images.flush()
+    assert has_logged_inputs(images.layout, "training", ("input", "image"))
+    assert not has_logged_inputs(images.layout, "test", ("input", "image"))  # nothing logged

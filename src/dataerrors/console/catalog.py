@@ -12,6 +12,7 @@ import numpy as np
 
 from ..errors import DataErrorsError, RunNotFoundError, SchemaVersionError
 from ..run import Run, open_run
+from ..store import sample_queries
 from ..store.sample_queries import RunQueries
 from .errors import ApiError, not_found
 
@@ -81,6 +82,7 @@ class RunSession:
         self.thumbnails = LruCache(THUMBNAIL_CACHE_BYTES, size_of=len)
         self._selections = LruCache(MAX_SELECTIONS)
         self._maps: dict[str, MapPoints] = {}
+        self._has_images: dict[tuple[str, str], bool] = {}
         self._lock = threading.Lock()
 
     @property
@@ -102,6 +104,17 @@ class RunSession:
             return str(self.run.layout.summary.stat().st_mtime_ns)
         except FileNotFoundError:
             return "0"
+
+    def has_images(self, split: str) -> bool:
+        """Return whether samples of ``split`` were logged with an image (a path or pixels)."""
+        key = (split, self.version())
+        with self._lock:
+            if key in self._has_images:
+                return self._has_images[key]
+        found = sample_queries.has_logged_inputs(self.run.layout, split, ("input", "image"))
+        with self._lock:
+            self._has_images[key] = found
+        return found
 
     def map_points(self, split: str, load: Callable[[], dict[str, np.ndarray]],
                    order: Callable[[np.ndarray], np.ndarray]) -> MapPoints:

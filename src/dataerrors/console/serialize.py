@@ -94,8 +94,9 @@ def sample_record(
 
 
 def media_urls(session: RunSession, split: str, sample_id: Any) -> dict[str, str | None]:
-    """Return the ``thumbnail_url`` and ``image_url`` of a sample (None in text runs)."""
-    if session.run.task == "text_classification":
+    """Return the ``thumbnail_url`` and ``image_url`` of a sample (None in text runs and in
+    splits logged without images)."""
+    if session.run.task == "text_classification" or not session.has_images(split):
         return {"thumbnail_url": None, "image_url": None}
     base = sample_url(session, split, sample_id)
     version = session.version()

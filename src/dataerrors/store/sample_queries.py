@@ -308,6 +308,28 @@ class RunQueries:
             ).to_arrow_table()
 
 
+def has_logged_inputs(layout: RunLayout, split: str, columns: Sequence[str]) -> bool:
+    """Return whether any sample of ``split`` has a value in one of ``columns`` (inputs).
+
+    Reads only the Parquet footers: a column chunk whose null count is below its row count holds
+    a value. A chunk without statistics counts as holding one.
+    """
+    for part in list_parts(layout.samples_folder(split)):
+        metadata = pq.ParquetFile(part).metadata
+        for group in range(metadata.num_row_groups):
+            row_group = metadata.row_group(group)
+            for index in range(row_group.num_columns):
+                chunk = row_group.column(index)
+                if chunk.path_in_schema not in columns:
+                    continue
+                statistics = chunk.statistics
+                if statistics is None or not statistics.has_null_count:
+                    return True
+                if statistics.null_count < row_group.num_rows:
+                    return True
+    return False
+
+
 def sample_ids(layout: RunLayout, split: str) -> pa.ChunkedArray:
     """Return the ids of every logged sample of ``split``, in log order."""
     parts = list_parts(layout.samples_folder(split))

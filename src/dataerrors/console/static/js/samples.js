@@ -121,10 +121,12 @@ function renderRows() {
 
 function renderTable() {
   const isText = isTextRun();
+  // A split logged without images gets no Image column rather than a column of placeholders.
+  const showInput = isText || rows.some((row) => row.thumbnail_url);
   const pageChecked = rows.length > 0 && rows.every((row) => state.checked.has(row.id));
   const header = el("tr", {},
     el("th", {}, el("input", { type: "checkbox", "aria-label": "Select this page", checked: pageChecked, onclick: (e) => { e.stopPropagation(); togglePage(!pageChecked); } })),
-    el("th", {}, isText ? "Text" : "Image"),
+    showInput ? el("th", {}, isText ? "Text" : "Image") : null,
     el("th", {}, "Id"), el("th", {}, "Given"), el("th", {}, "Predicted"), el("th", {}, "Suggested"),
     el("th", { class: "sortable", title: "Sort by DEP", onclick: () => sortBy("dep") }, `DEP ${state.sort === "dep" ? (state.order === "desc" ? "↓" : "↑") : ""}`),
     shownSortColumn() ? el("th", {}, `${SORT_LABELS[shownSortColumn()]} ${state.order === "desc" ? "↓" : "↑"}`) : null,
@@ -132,7 +134,7 @@ function renderTable() {
   const body = el("tbody", {}, rows.map((row, index) => {
     const tr = el("tr", { class: rowClass(row, index), dataset: { id: row.id, index } },
       el("td", {}, checkbox(row)),
-      el("td", {}, isText ? el("div", { class: "text-cell" }, row.text ?? "") : thumbnail(row.thumbnail_url, { alt: `sample ${row.id}` })),
+      showInput ? el("td", {}, isText ? el("div", { class: "text-cell" }, row.text ?? "") : thumbnail(row.thumbnail_url, { alt: `sample ${row.id}` })) : null,
       el("td", { class: "id-cell" }, row.id),
       el("td", {}, el("span", { class: "label" }, row.label_name ?? "–")),
       el("td", {}, el("span", { class: `label${row.predicted !== row.label ? " wrong" : ""}` }, row.predicted_name ?? "–")),
