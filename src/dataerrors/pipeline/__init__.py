@@ -69,8 +69,7 @@ def analyze(run: "Run", progress: bool = False, workers: int | None = None) -> d
     summary["step_seconds"] = timings
     summary["workers"] = n_workers
     for split, analysis in splits.items():
-        columns = {"id": analysis.id_column, **analysis.columns}
-        reader.write_analysis(layout, split, pa.table(columns))
+        reader.write_analysis(layout, split, pa.table(_ordered_columns(analysis.id_column, analysis.columns)))
         summary["splits"][split] = analysis.summary
     reader.write_summary(layout, summary)
 
@@ -94,3 +93,17 @@ def _load_split(run: "Run", split: str) -> SplitAnalysis:
         index=SampleIndex(ids),
         epochs=run.layout.epochs(split),
     )
+
+
+#: Columns that lead the analysis table, in this order; the steps' other columns follow in the
+#: order the steps wrote them. The neighbours step runs first, but its column reads best last.
+_LEADING_COLUMNS = ("label", "predicted", "suggested_label", "dep")
+_TRAILING_COLUMNS = ("training_neighbor_disagreement",)
+
+
+def _ordered_columns(id_column: Any, columns: dict[str, Any]) -> dict[str, Any]:
+    """Return the analysis columns with ``id`` and the label columns first."""
+    leading = [name for name in _LEADING_COLUMNS if name in columns]
+    trailing = [name for name in _TRAILING_COLUMNS if name in columns]
+    middle = [name for name in columns if name not in leading and name not in trailing]
+    return {"id": id_column, **{name: columns[name] for name in leading + middle + trailing}}
