@@ -82,8 +82,10 @@ def points_in_polygon(
         last = int(np.searchsorted(sorted_y, scalar(high), side="left"))
         if first == last:
             continue
-        crossing_x = x0 + (sorted_y[first:last] - y0) * ((x1 - x0) / (y1 - y0))
-        parity[first:last] ^= sorted_x[first:last] < crossing_x
+        # Vertices near the float limits overflow to inf or NaN here; such edges cross nothing.
+        with np.errstate(over="ignore", invalid="ignore"):
+            crossing_x = x0 + (sorted_y[first:last] - y0) * ((x1 - x0) / (y1 - y0))
+            parity[first:last] ^= sorted_x[first:last] < crossing_x
     inside = np.empty_like(parity)
     inside[order] = parity
     return inside
