@@ -93,7 +93,8 @@ def rank_label_errors(
 
 def _check_probs(probs: Any) -> np.ndarray:
     array = validation.to_numpy(probs, "probs")
-    if array.ndim == 2:
+    given_2d = array.ndim == 2
+    if given_2d:
         array = array[None]
     if array.ndim != 3:
         raise InvalidInputError(
@@ -102,8 +103,9 @@ def _check_probs(probs: Any) -> np.ndarray:
         )
     n_epochs, n_samples, n_classes = array.shape
     if n_epochs == 0 or n_samples == 0:
+        given = array.shape[1:] if given_2d else array.shape
         raise InvalidInputError(
-            f"probs has shape {array.shape}; pass at least one epoch and one sample."
+            f"probs has shape {given}; pass at least one epoch and one sample."
         )
     if n_classes < 2:
         raise InvalidInputError(
@@ -127,10 +129,10 @@ def _check_labels(labels: Any, n_samples: int, n_classes: int) -> np.ndarray:
             f"labels has shape {array.shape} but probs has {n_samples} sample(s); pass one label "
             "per row of probs."
         )
-    if array.dtype.kind in "UO":
+    if array.dtype.kind in "UOf":
         raise InvalidInputError(
-            f"labels has dtype {array.dtype}; pass class indices in [0, {n_classes - 1}] that "
-            "match the columns of probs."
+            f"labels has dtype {array.dtype}; pass integer class indices in [0, {n_classes - 1}] "
+            "that match the columns of probs."
         )
     return validation.check_labels(array, [str(index) for index in range(n_classes)], n_samples)
 

@@ -179,8 +179,8 @@ def _check_finite(array: np.ndarray, argument: str) -> None:
     bad_rows = np.flatnonzero(~finite.all(axis=1))
     raise InvalidInputError(
         f"{argument} contains NaN or infinite values in {bad_rows.size} row(s), first at row "
-        f"{int(bad_rows[0])}; the batch was rejected. Check the model for divergence "
-        "(learning rate, mixed-precision overflow) before logging."
+        f"{int(bad_rows[0])}; check the model for divergence (learning rate, mixed-precision "
+        "overflow). Nothing from this call was stored."
     )
 
 
