@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
 from typing import Iterator, Protocol
 
@@ -30,6 +31,7 @@ class Reporter:
     def __init__(self, enabled: bool) -> None:
         self._enabled = enabled
         self._progress: object | None = None
+        self._lines: object | None = None
 
     @contextmanager
     def session(self) -> Iterator["Reporter"]:
@@ -45,12 +47,22 @@ class Reporter:
             TimeElapsedColumn,
         )
 
+        console = Console(stderr=True)
+        if not console.is_terminal:
+            # A log file or a pipe would get the bars' final frames, cut to 80 columns: print one
+            # line per finished step instead.
+            self._lines = console
+            try:
+                yield self
+            finally:
+                self._lines = None
+            return
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
-            console=Console(stderr=True),
+            console=console,
             transient=False,
         ) as progress:
             self._progress = progress
@@ -61,6 +73,12 @@ class Reporter:
 
     @contextmanager
     def step(self, description: str, total: float) -> Iterator[ProgressStep]:
+        if self._lines is not None:
+            started = time.perf_counter()
+            yield _NoStep()
+            seconds = time.perf_counter() - started
+            self._lines.print(f"{description}: done in {seconds:.1f} s", soft_wrap=True, highlight=False)  # type: ignore[attr-defined]
+            return
         if self._progress is None:
             yield _NoStep()
             return
