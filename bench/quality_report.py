@@ -30,7 +30,11 @@ def markdown_report(
         "over the seeds (± population standard deviation). Flags: precision / recall. "
         "\"DEP - best, 95%\": the interval of DEP's AP minus cleanlab's best AP (mean over the "
         f"seeds) over {N_DRAWS:,} resamples of the samples with replacement; \"DEP >= best\": the share "
-        "of those resamples in which DEP's AP is at least cleanlab's best.",
+        "of those resamples in which DEP's AP is at least cleanlab's best. With one set of "
+        "probabilities and no embeddings (the published cases) DEP ranks exactly as "
+        "normalized_margin, so those rows are ties by construction. In the sections below, "
+        f"\"candidate recall@{TOP_N}\" is the share of the samples that people checked (confirmed "
+        f"or not) found in the top {TOP_N}.",
         "",
         "| ground truth | seeds | errors | DEP AP | cleanlab best AP | DEP / best | "
         "DEP - best, 95% | DEP >= best | flag P / R (dataerrors) | "
@@ -67,7 +71,7 @@ def _form_lines(forms: dict[str, dict[str, float]]) -> list[str]:
         "## Margin signal of DEP",
         "",
         "Average precision of DEP with each form of its margin signal, blended with the "
-        "neighbour signal as DEP does:",
+        "neighbour signal as DEP does where the case has embeddings:",
         "",
         "| ground truth | " + " | ".join(names) + " |",
         "|---|" + "---|" * len(names),
