@@ -134,8 +134,8 @@ function historyChart(history) {
     { x: history.map((h) => h.epoch), y: history.map((h) => h.margin), name: "margin", mode: "lines+markers", line: { color: "#2f5fd0" } },
     { x: history.map((h) => h.epoch), y: history.map((h) => h.p_given), name: "p(given)", mode: "lines+markers", line: { color: "#9aa4bb", dash: "dot" } },
   ], {
-    margin: { l: 40, r: 10, t: 10, b: 36 }, yaxis: { range: [-1.05, 1.05], zeroline: true, zerolinecolor: "#c8372d" },
-    xaxis: { title: { text: "epoch" }, dtick: 1 }, legend: { orientation: "h", y: 1.15 }, font: { size: 11 },
+    margin: { l: 40, r: 10, t: 28, b: 36 }, yaxis: { range: [-1.05, 1.05], zeroline: true, zerolinecolor: "#c8372d" },
+    xaxis: { title: { text: "epoch" }, dtick: 1 }, legend: { orientation: "h", x: 0, y: 1, yanchor: "bottom" }, font: { size: 11 },
     hovermode: "x unified",
   }, { displayModeBar: false, responsive: true }));
   const last = history[history.length - 1];
@@ -152,7 +152,8 @@ function similar(body) {
       onclick: () => openDetail({ split: neighbour.split || "training", id: neighbour.id }),
     },
     isText ? el("div", { class: "text-cell small" }, neighbour.text ?? "") : thumbnail(neighbour.thumbnail_url, { alt: `sample ${neighbour.id}` }),
-    el("figcaption", {}, el("b", {}, neighbour.label_name ?? className(neighbour.label)), ` · ${formatFloat(neighbour.distance, 2)}`))));
+    el("figcaption", { title: "given label · cosine distance to this sample" },
+      el("b", {}, neighbour.label_name ?? className(neighbour.label)), ` · dist ${formatFloat(neighbour.distance, 2)}`))));
 }
 
 function metadata(values) {

@@ -102,9 +102,9 @@ function batchItem(batch) {
   return el("div", { class: `batch${batch.undone_by !== null ? " undone" : ""}` },
     el("div", { class: "toolbar" }, el("b", {}, `Batch ${batch.batch}`), el("span", {}, what),
       el("span", { class: "muted" }, `${batch.created_at.replace("T", " ").slice(0, 19)} UTC · ${batch.author}`),
-      batch.undone_by !== null ? el("span", { class: "flag removed" }, `undone by ${batch.undone_by}`) : null,
+      batch.undone_by !== null ? el("span", { class: "flag" }, `undone by ${batch.undone_by}`) : null,
       batch.redone_by !== null ? el("span", { class: "flag" }, `redone as ${batch.redone_by}`) : null,
-      batch.n_edits ? show : null, batch.undoes === null ? undo : null, canRedo ? redo : null),
+      batch.n_edits ? show : null, batch.undoes === null && batch.undone_by === null ? undo : null, canRedo ? redo : null),
     batch.note ? el("div", { class: "small muted" }, batch.note) : null, details);
 }
 
