@@ -243,6 +243,7 @@ def test_filters_and_sort_in_address(page) -> None:  # type: ignore[no-untyped-d
     assert page.locator("input[name='dep_min']").input_value() == "0.2"
     assert page.locator("[data-flag='misclassified']").get_attribute("aria-pressed") == "true"
     assert "lowest" in page.get_by_role("button", name="Sort order").inner_text()
+    assert page.locator(".toast.error").count() == 0  # nothing left out of a link it wrote
 
     # A hand-edited address with values the console never writes still opens the whole split.
     url = page.url.split("#")[0]
@@ -251,6 +252,9 @@ def test_filters_and_sort_in_address(page) -> None:  # type: ignore[no-untyped-d
         page.goto(f"{url}#run=nope&flag=bogus&dep_min=abc&label=99,x")
     page.wait_for_function("document.querySelector('#match-count')?.textContent === '600 matching'")
     assert page.locator("select[name='label']").input_value() == ""
+    notice = page.locator(".toast.error", has_text="Left out of the address").inner_text()
+    for part in ("run=nope", "flag=bogus", "dep_min=abc", "label=x"):
+        assert part in notice
 
     # DEP bounds in the wrong order, in the address or typed, filter the range between them.
     with page.expect_event("load"):

@@ -4,7 +4,7 @@ import { getJson, runPath } from "./api.js";
 import { loadCart } from "./cart.js";
 import { initCoverage, showCoverage } from "./coverage.js";
 import { closeDetail, handleDetailKey, initDetail, isDetailOpen } from "./detail.js";
-import { el, formatInt, isTyping, reportError } from "./dom.js";
+import { el, formatInt, isTyping, reportError, toast } from "./dom.js";
 import { initEdits, showEdits } from "./edits.js";
 import { initMap, showMap } from "./map.js";
 import { initMetrics, showMetrics } from "./metrics.js";
@@ -37,10 +37,19 @@ async function start() {
     }
     runPicker.replaceChildren(...body.runs.map((run) => el("option", { value: run.key }, run.key)));
     const runKey = body.runs.some((run) => run.key === wanted.run) ? wanted.run : body.runs[0].key;
+    const ignored = [...wanted.ignored];
+    if (wanted.run && runKey !== wanted.run) ignored.push(`run=${wanted.run} (not under this root)`);
     // Sort and filters of a link that names another run would not fit this one.
     const fits = wanted.run === null || wanted.run === runKey;
     if (fits) Object.assign(state, { sort: wanted.sort, order: wanted.order });
     await selectRun(runKey, wanted.split, fits ? wanted.filters : null);
+    if (wanted.view && !VIEWS.includes(wanted.view)) ignored.push(`view=${wanted.view}`);
+    if (fits && wanted.split && wanted.split !== state.split) ignored.push(`split=${wanted.split}`);
+    if (fits && wanted.sort !== state.sort) ignored.push(`sort=${wanted.sort}`);
+    for (const key of ["label", "predicted"]) {
+      for (const index of wanted.filters[key]) if (!state.filters[key].includes(index)) ignored.push(`${key}=${index} (no such class)`);
+    }
+    if (ignored.length) toast(`Left out of the address: ${ignored.join(", ")}.`, { error: true, seconds: 8 });
     showView(VIEWS.includes(wanted.view) ? wanted.view : "samples");
   } catch (error) { reportError(error); }
 }
@@ -61,7 +70,8 @@ async function selectRun(runKey, split = null, filters = null) {
     return;
   }
   const known = analyzed.some((info) => info.name === split);
-  for (const key of ["label", "predicted"]) if (filters) filters[key] = filters[key].filter((index) => index >= 0 && index < state.run.n_classes);
+  const inRange = (indices) => indices.filter((index) => index >= 0 && index < state.run.n_classes);
+  if (filters) filters = { ...filters, label: inRange(filters.label), predicted: inRange(filters.predicted) };
   // Filters for an unknown split are dropped; a link that names no split filters the first one.
   selectSplit(known ? split : analyzed[0].name, known || split === null ? filters : null);
 }

@@ -19,23 +19,33 @@ export function writeHash() {
   history.replaceState(null, "", `#${params}`);
 }
 
-// Read the hash. Values the console could not have written (unknown flags, DEP outside [0, 1],
-// class numbers that are not integers) are dropped, so a hand-edited link still opens.
+// Read the hash. Values the console could not have written (unknown flags, DEP that is not a
+// number, class numbers that are not integers) are dropped and listed in `ignored`, so a
+// hand-edited link still opens and the console can say what it left out.
 export function readHash() {
   const params = new URLSearchParams(location.hash.slice(1));
   const filters = emptyFilters();
+  const ignored = [];
   const listed = (key) => (params.get(key) || "").split(",").filter((value) => value !== "");
-  for (const key of CLASS_KEYS) filters[key] = listed(key).map(Number).filter(Number.isInteger);
-  filters.flag = listed("flag").filter((flag) => FLAG_NAMES.includes(flag));
+  const keep = (key, values, isValid) => {
+    for (const value of values) if (!isValid(value)) ignored.push(`${key}=${value}`);
+    return values.filter(isValid);
+  };
+  for (const key of CLASS_KEYS) filters[key] = keep(key, listed(key), (value) => Number.isInteger(Number(value))).map(Number);
+  filters.flag = keep("flag", listed("flag"), (flag) => FLAG_NAMES.includes(flag));
   for (const key of DEP_KEYS) {
     const text = params.get(key);
     const number = Number(text);
-    if (text !== null && text !== "" && Number.isFinite(number)) filters[key] = Math.min(1, Math.max(0, number));
+    if (text === null || text === "") continue;
+    if (Number.isFinite(number)) filters[key] = Math.min(1, Math.max(0, number));
+    else ignored.push(`${key}=${text}`);
   }
   Object.assign(filters, orderedDepRange(filters));
   filters.search = params.get("search") || "";
+  const order = params.get("order");
+  if (order !== null && order !== "asc" && order !== "desc") ignored.push(`order=${order}`);
   return {
     run: params.get("run"), split: params.get("split"), view: params.get("view"),
-    sort: params.get("sort") || "dep", order: params.get("order") === "asc" ? "asc" : "desc", filters,
+    sort: params.get("sort") || "dep", order: order === "asc" ? "asc" : "desc", filters, ignored,
   };
 }
