@@ -319,3 +319,33 @@ def test_sort_by_margin_shows_its_values(page) -> None:  # type: ignore[no-untyp
     values = [float(text) for text in page.locator("#samples-table td.sort-value").all_inner_texts()]
     assert values == sorted(values)
     assert values[0] < 0  # lowest margin first: the model prefers another class
+
+
+def test_map_filter_follows_split_and_edits(page) -> None:  # type: ignore[no-untyped-def]
+    page.locator("select[name='label']").select_option(index=2)
+    page.wait_for_function("location.hash.includes('label=1')")
+    page.keyboard.press("2")
+    page.locator("#map-filter-note").wait_for(timeout=30_000)
+    # Another split starts without filters: no mask of the training split may remain.
+    page.locator("#split-picker").select_option("test")
+    page.wait_for_function("document.querySelector('#map-count')?.textContent.startsWith('200 points')", timeout=30_000)
+    assert page.locator("#map-filter-note").count() == 0
+    # A filter on edits matches other samples once an edit is applied.
+    page.locator("#split-picker").select_option("training")
+    page.keyboard.press("1")
+    page.locator("[data-flag='edited']").click()
+    page.wait_for_function("document.querySelector('#match-count')?.textContent === '0 matching'")
+    page.keyboard.press("2")
+    page.wait_for_function("document.querySelector('#map-filter-note')?.textContent.startsWith('0 of 600')", timeout=30_000)
+    page.keyboard.press("1")
+    page.locator("[data-flag='edited']").click()  # off again, to pick a sample
+    page.wait_for_function("document.querySelector('#match-count')?.textContent === '600 matching'")
+    page.keyboard.press("m")
+    page.keyboard.press("5")
+    page.click("#apply-edits")
+    page.wait_for_selector("#batches .batch")
+    page.keyboard.press("1")
+    page.locator("[data-flag='edited']").click()
+    page.wait_for_function("document.querySelector('#match-count')?.textContent === '1 matching'")
+    page.keyboard.press("2")
+    page.wait_for_function("document.querySelector('#map-filter-note')?.textContent.startsWith('1 of 600')", timeout=30_000)

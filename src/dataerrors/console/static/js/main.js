@@ -38,16 +38,19 @@ async function start() {
     runPicker.replaceChildren(...body.runs.map((run) => el("option", { value: run.key }, run.key)));
     const runKey = body.runs.some((run) => run.key === wanted.run) ? wanted.run : body.runs[0].key;
     const ignored = [...wanted.ignored];
-    if (wanted.run && runKey !== wanted.run) ignored.push(`run=${wanted.run} (not under this root)`);
+    if (wanted.run && runKey !== wanted.run) ignored.push(`run=${wanted.run} (not under this root), with its sort and filters`);
     // Sort and filters of a link that names another run would not fit this one.
     const fits = wanted.run === null || wanted.run === runKey;
     if (fits) Object.assign(state, { sort: wanted.sort, order: wanted.order });
     await selectRun(runKey, wanted.split, fits ? wanted.filters : null);
     if (wanted.view && !VIEWS.includes(wanted.view)) ignored.push(`view=${wanted.view}`);
-    if (fits && wanted.split && wanted.split !== state.split) ignored.push(`split=${wanted.split}`);
-    if (fits && wanted.sort !== state.sort) ignored.push(`sort=${wanted.sort}`);
-    for (const key of ["label", "predicted"]) {
-      for (const index of wanted.filters[key]) if (!state.filters[key].includes(index)) ignored.push(`${key}=${index} (no such class)`);
+    const splitKept = !wanted.split || wanted.split === state.split;
+    if (fits && !splitKept) ignored.push(`split=${wanted.split} (not analyzed), with its filters`);
+    if (fits && splitKept) {
+      if (wanted.sort !== state.sort) ignored.push(`sort=${wanted.sort}`);
+      for (const key of ["label", "predicted"]) {
+        for (const index of wanted.filters[key]) if (!state.filters[key].includes(index)) ignored.push(`${key}=${index} (no such class)`);
+      }
     }
     if (ignored.length) toast(`Left out of the address: ${ignored.join(", ")}.`, { error: true, seconds: 8 });
     showView(VIEWS.includes(wanted.view) ? wanted.view : "samples");
@@ -86,7 +89,7 @@ function selectSplit(split, filters = null) {
     state.offset = 0;
   }
   const sortable = state.run.split_info.find((info) => info.name === split)?.sortable_columns || [];
-  if (!sortable.includes(state.sort)) state.sort = "dep";
+  if (!sortable.includes(state.sort)) Object.assign(state, { sort: "dep", order: "desc" });
   closeDetail();
   resetSamples();
   writeHash();

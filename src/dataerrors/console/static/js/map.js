@@ -28,6 +28,7 @@ let polygon = null;     // outline of the current selection, in map coordinates
 let drawnRows = null;   // Uint32Array of the rows drawn (all of them, or a sample of a large map)
 let matching = null;    // {mask: Uint8Array over all rows, count} while the Samples filters are set
 let matchingFor = null; // the filters `matching` was computed for
+let matchingRequest = 0; // number of the latest /map/matching request; older replies are dropped
 // Pixels around a click within which the nearest point is opened.
 const CLICK_RADIUS = 8;
 // Above this many points the scatter draws a sample, so the browser stays responsive.
@@ -36,18 +37,29 @@ const DISPLAY_MAX_POINTS = 250000;
 
 export function initMap(container) {
   root = container;
-  on("filters", () => {
-    if (state.view === "map" && columns && loadedFor) refreshMatching().then((changed) => { if (changed) redraw(); }).catch(reportError);
-  });
+  on("filters", () => { if (state.view === "map") updateMatching(); });
+  // Edit flags (edited, relabeled, removed...) match other rows once edits are applied.
+  on("edits-applied", () => { matchingFor = null; if (state.view === "map") updateMatching(); });
+}
+
+// Recompute the rows that match the Samples filters and draw the map again if they changed.
+function updateMatching() {
+  if (!columns || !meta?.available || !loadedFor) return;
+  refreshMatching().then((changed) => { if (changed) redraw(); }).catch(reportError);
 }
 
 export async function showMap() {
   const key = `${state.runKey}|${state.split}|${state.run?.version}`;
   if (loadedFor === key) {
-    try { if (await refreshMatching()) redraw(); } catch (error) { reportError(error); }
+    updateMatching();
     return;
   }
   loadedFor = key;
+  // Nothing of the previous run or split may survive: its mask and columns have other rows.
+  meta = null;
+  columns = null;
+  drawnRows = null;
+  matching = null;
   matchingFor = null;
   selection = null;
   polygon = null;
@@ -152,14 +164,18 @@ async function refreshMatching() {
   const params = { ...filterParams(), selection: null };
   const active = Object.values(params).some((value) => (Array.isArray(value) ? value.length > 0 : value !== null && value !== ""));
   const key = active ? JSON.stringify(params) : null;
+  const number = ++matchingRequest; // also drops a pending reply for other filters
   if (key === matchingFor) return false;
-  matchingFor = key;
-  if (!active) { matching = null; return true; }
+  if (!active) { matching = null; matchingFor = null; return true; }
+  const nPoints = meta.n_points;
   const response = await getBinary(`${splitPath(state.runKey, state.split)}/map/matching`, params);
   const rows = new Uint32Array(await response.arrayBuffer());
-  const mask = new Uint8Array(meta.n_points);
+  // A later request (other filters, another split) supersedes this one.
+  if (number !== matchingRequest || !meta || meta.n_points !== nPoints) return false;
+  const mask = new Uint8Array(nPoints);
   for (const row of rows) mask[row] = 1;
-  matching = { mask, count: rows.length };
+  matching = { mask, rows, count: rows.length };
+  matchingFor = key;
   await countSelectionMatches();
   return true;
 }
@@ -169,24 +185,26 @@ async function refreshMatching() {
 function splitByFilters() {
   if (!matching) return [drawnRows, null];
   const grey = drawnRows.filter((row) => !matching.mask[row]);
-  const stride = Math.max(1, Math.ceil(matching.count / DISPLAY_MAX_POINTS));
-  const colored = [];
-  let seen = 0;
-  for (let row = 0; row < matching.mask.length; row += 1) if (matching.mask[row] && seen++ % stride === 0) colored.push(row);
-  return [Uint32Array.from(colored), grey];
+  return [sampleRows(matching.rows), grey];
 }
 
 // Rows to draw: every row of a small map. For a large one, the highest-DEP rows (up to a quarter
 // of the budget) and every n-th other row, so likely errors stay visible.
 function displayRows() {
-  const n = meta.n_points;
-  if (n <= DISPLAY_MAX_POINTS) return Uint32Array.from({ length: n }, (_, row) => row);
+  return sampleRows(Uint32Array.from({ length: meta.n_points }, (_, row) => row));
+}
+
+// Of the given rows, every one if they fit the display budget; else the highest-DEP rows (up to
+// a quarter of the budget) and every n-th other row.
+function sampleRows(candidates) {
+  const n = candidates.length;
+  if (n <= DISPLAY_MAX_POINTS) return candidates;
   const dep = columns.dep;
   let cutoff = Infinity;
   let highCount = 0;
   if (dep) {
     const buckets = new Uint32Array(101);
-    for (let row = 0; row < n; row += 1) if (dep[row] >= 0) buckets[Math.min(100, Math.floor(dep[row] * 100))] += 1;
+    for (const row of candidates) if (dep[row] >= 0) buckets[Math.min(100, Math.floor(dep[row] * 100))] += 1;
     let bucket = 101;
     while (bucket > 0 && highCount + buckets[bucket - 1] <= DISPLAY_MAX_POINTS / 4) { bucket -= 1; highCount += buckets[bucket]; }
     cutoff = bucket / 100;
@@ -194,7 +212,7 @@ function displayRows() {
   const stride = Math.ceil((n - highCount) / (DISPLAY_MAX_POINTS - highCount));
   const rows = [];
   let others = 0;
-  for (let row = 0; row < n; row += 1) {
+  for (const row of candidates) {
     const high = dep !== undefined && dep[row] >= cutoff;
     if (high) rows.push(row);
     else if (others++ % stride === 0) rows.push(row);
