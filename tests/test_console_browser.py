@@ -195,10 +195,10 @@ def test_metrics_coverage_and_undo(page, screenshots: Path) -> None:  # type: ig
     page.wait_for_selector("#batches .batch button.danger")
     page.click("#batches .batch button.danger")
     page.wait_for_selector("#batches .batch.undone")
-    page.locator("#batches .batch.undone").get_by_role("button", name="Redo").click()
+    page.locator("#batches .batch.undone").get_by_role("button", name="Apply again").click()
     page.wait_for_function("document.querySelector('#batches .batch b').textContent === 'Batch 3'")
-    assert "redo of batch 1" in page.locator("#batches .batch").first.inner_text()
-    assert page.locator("#batches .batch.undone").get_by_role("button", name="Redo").count() == 0
+    assert "batch 1 applied again" in page.locator("#batches .batch").first.inner_text()
+    assert page.locator("#batches .batch.undone").get_by_role("button", name="Apply again").count() == 0
 
 
 def test_help_and_grid(page, screenshots: Path) -> None:  # type: ignore[no-untyped-def]

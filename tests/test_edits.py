@@ -93,55 +93,66 @@ def test_undo_twice_or_of_undo_raises(run: dataerrors.Run) -> None:
         log.undo(99)
 
 
-def test_redo_reapplies_undone_batch(run: dataerrors.Run) -> None:
+def test_reapply_undone_batch(run: dataerrors.Run) -> None:
     log = EditLog(run)
-    first = log.append([Edit("training", 5, "relabel", 1)])
+    log.append([Edit("training", 5, "relabel", 1)])
     second = log.append([Edit("training", 5, "relabel", 3), Edit("training", 6, "remove")])
     log.undo(second)
-    redo = log.redo(second, author="ana")
+    redo = log.reapply(second, author="ana")
     state = {row["id"]: (row["edit_action"], row["edit_label"]) for row in log.current("training").to_pylist()}
     assert state == {5: ("relabel", 3), 6: ("remove", None)}
     batches = {batch["batch"]: batch for batch in log.batches()}
-    assert batches[second]["redone_by"] == redo
-    assert batches[redo]["redoes"] == second
+    assert batches[second]["reapplied_by"] == redo
+    assert batches[redo]["reapplies"] == second
     assert batches[redo]["n_edits"] == 2
     assert batches[redo]["author"] == "ana"
     # The copy is a batch like any other: undoing it goes back to the first batch's state.
     log.undo(redo)
     assert log.current("training").to_pylist()[0]["edit_label"] == 1
-    assert batches[first]["redone_by"] is None
+    assert {entry["batch"]: entry for entry in log.batches()}[redo]["undone_by"] is not None
 
 
-def test_redo_rejects_invalid_batches(run: dataerrors.Run) -> None:
+def test_reapplied_copy_wins_over_later_batches(run: dataerrors.Run) -> None:
+    # Reapplying is not a plain redo: the copy is the newest batch.
+    log = EditLog(run)
+    first = log.append([Edit("training", 5, "relabel", 1)])
+    log.append([Edit("training", 5, "relabel", 3)])
+    log.undo(first)
+    assert log.current("training").to_pylist()[0]["edit_label"] == 3
+    log.reapply(first)
+    assert log.current("training").to_pylist()[0]["edit_label"] == 1
+
+
+def test_reapply_rejects_invalid_batches(run: dataerrors.Run) -> None:
     log = EditLog(run)
     batch = log.append([Edit("training", 5, "remove")])
     with pytest.raises(InvalidInputError, match="is not undone"):
-        log.redo(batch)
+        log.reapply(batch)
     undo = log.undo(batch)
-    with pytest.raises(InvalidInputError, match="cannot be redone"):
-        log.redo(undo)
-    redo = log.redo(batch)
-    with pytest.raises(InvalidInputError, match=f"already redone as batch {redo}"):
-        log.redo(batch)
+    with pytest.raises(InvalidInputError, match="cannot be reapplied"):
+        log.reapply(undo)
+    redo = log.reapply(batch)
+    with pytest.raises(InvalidInputError, match=f"already reapplied as batch {redo}"):
+        log.reapply(batch)
     with pytest.raises(InvalidInputError, match="is not in the edit log"):
-        log.redo(99)
+        log.reapply(99)
     with pytest.raises(InvalidInputError, match="is not an int"):
-        log.redo("1")  # type: ignore[arg-type]
+        log.reapply("1")  # type: ignore[arg-type]
     assert len(log.batches()) == 3  # the rejected calls stored nothing
 
 
-def test_log_without_redo_column_opens(run: dataerrors.Run) -> None:
-    # A log written before redo existed: its batches table has no redoes column.
+def test_log_without_reapply_column_opens(run: dataerrors.Run) -> None:
+    # A log written before reapply existed: its batches table has no reapplies column.
     import sqlite3
 
     log = EditLog(run)
     batch = log.append([Edit("training", 5, "remove")])
     with sqlite3.connect(log.path) as connection:
-        connection.execute("DROP INDEX one_redo_per_batch")
-        connection.execute("ALTER TABLE batches DROP COLUMN redoes")
+        connection.execute("DROP INDEX one_reapply_per_batch")
+        connection.execute("ALTER TABLE batches DROP COLUMN reapplies")
     log.undo(batch)
-    assert log.redo(batch) == 3
-    assert [entry["redoes"] for entry in log.batches()] == [batch, None, None]
+    assert log.reapply(batch) == 3
+    assert [entry["reapplies"] for entry in log.batches()] == [batch, None, None]
 
 
 def test_apply_adds_edited_columns(run: dataerrors.Run) -> None:
@@ -289,3 +300,32 @@ def test_failed_undo_leaves_readable_log(tmp_path) -> None:
         EditLog(run).undo(5)
     assert len(EditLog(run).current("training")) == 0
     assert run.samples("training", apply_edits=True)["is_removed"].sum() == 0
+
+
+def _open_log(folder: str, barrier) -> str:  # type: ignore[no-untyped-def]
+    from dataerrors.edits import EditLog
+
+    run = dataerrors.open_run(folder)
+    barrier.wait()
+    try:
+        EditLog(run).batches()
+        return "ok"
+    except Exception as error:  # reported by the assertion of the test
+        return repr(error)
+
+
+def test_old_log_opened_by_many_processes_at_once(run: dataerrors.Run) -> None:
+    import multiprocessing
+    import sqlite3
+
+    log = EditLog(run)
+    log.append([Edit("training", 5, "remove")])
+    with sqlite3.connect(log.path) as connection:
+        connection.execute("DROP INDEX one_reapply_per_batch")
+        connection.execute("ALTER TABLE batches DROP COLUMN reapplies")
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager:
+        barrier = manager.Barrier(6)
+        with context.Pool(6) as pool:
+            results = pool.starmap(_open_log, [(str(run.folder), barrier)] * 6)
+    assert results == ["ok"] * 6

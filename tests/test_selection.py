@@ -92,3 +92,18 @@ def test_mismatched_coordinates_raise() -> None:
 def test_wrong_order_shape_raises() -> None:
     with pytest.raises(InvalidInputError, match="order has shape"):
         points_in_polygon(np.zeros(3), np.zeros(3), SQUARE, order=np.arange(2))
+
+
+def test_far_polygon_on_float32_points_selects_nothing() -> None:
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(0, 5, (2, 1000)).astype(np.float32)
+    wedge = np.array([[1000.0, -1e29], [1e29, 0.0], [1000.0, 1e29]])  # right of every point
+    assert not points_in_polygon(x, y, wedge).any()
+    box = np.array([[-1e29, -1e29], [1e29, -1e29], [1e29, 1e29], [-1e29, 1e29]])
+    assert points_in_polygon(x, y, box).all()
+
+
+def test_coordinates_beyond_the_limit_raise() -> None:
+    huge = np.array([[-1.7e308, -1.7e308], [1.7e308, -1.7e308], [0.0, 1.7e308]])
+    with pytest.raises(InvalidInputError, match="beyond 1e"):
+        points_in_polygon(np.zeros(3), np.zeros(3), huge)

@@ -124,6 +124,7 @@ def check_edits(run: "Run", edits: Sequence[Edit]) -> list[tuple[str, str, str, 
         _check_ids(run, split, ids)
     return rows
 
+
 def _check_ids(run: "Run", split: str, ids: list[Any]) -> None:
     from .store.sample_queries import sample_ids
 

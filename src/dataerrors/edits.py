@@ -4,8 +4,8 @@ Edits go into ``edits.sqlite`` in the run folder, an append-only SQLite log in W
 to :meth:`EditLog.append` is one batch, written in one transaction with its time and author, so two
 processes or browser tabs editing at once both get their batches stored in full. The current
 state of a sample is its latest edit that was not undone, so the last write wins per sample.
-Undoing a batch appends an undo record and deletes nothing. Redoing an undone batch appends a copy
-of its edits as a new batch, so the copy can be undone in turn.
+Undoing a batch appends an undo record and deletes nothing. Reapplying an undone batch appends a
+copy of its edits as a new batch, so the copy can be undone in turn.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ CREATE TABLE IF NOT EXISTS batches (
     author TEXT NOT NULL,
     note TEXT,
     undoes INTEGER REFERENCES batches (batch),
-    redoes INTEGER REFERENCES batches (batch)
+    reapplies INTEGER REFERENCES batches (batch)
 );
 CREATE TABLE IF NOT EXISTS edits (
     edit INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -61,9 +61,9 @@ CREATE TABLE IF NOT EXISTS edits (
 CREATE INDEX IF NOT EXISTS edits_by_sample ON edits (split, sample_id, edit);
 CREATE UNIQUE INDEX IF NOT EXISTS one_undo_per_batch ON batches (undoes);
 """
-# Logs written before redo existed lack the column; it is added when such a log is opened.
-_REDO_SCHEMA = """
-CREATE UNIQUE INDEX IF NOT EXISTS one_redo_per_batch ON batches (redoes);
+# Logs written before reapply existed lack the column; it is added when such a log is opened.
+_REAPPLY_SCHEMA = """
+CREATE UNIQUE INDEX IF NOT EXISTS one_reapply_per_batch ON batches (reapplies);
 """
 
 # Edits of batches that an undo batch names are inactive.
@@ -115,7 +115,7 @@ class EditLog:
         """Undo every edit of ``batch`` by appending an undo batch; return the undo batch number.
 
         Samples go back to their state before ``batch`` unless a later batch edited them again.
-        An undo batch cannot itself be undone: redo the undone batch instead (:meth:`redo`).
+        An undo batch cannot itself be undone: reapply the undone batch instead (:meth:`reapply`).
         """
         author = check_author(author)
         batch = check_batch_number(batch)
@@ -123,18 +123,20 @@ class EditLog:
             undoes, undone_by = _batch_links(connection, batch)
             if undoes is not None:
                 raise InvalidInputError(
-                    f"batch={batch} is an undo of batch {undoes}; redo batch {undoes} instead "
+                    f"batch={batch} is an undo of batch {undoes}; reapply batch {undoes} instead "
                     "of undoing the undo."
                 )
             if undone_by is not None:
                 raise InvalidInputError(f"batch={batch} was already undone by batch {undone_by}.")
             return _insert_batch(connection, author, f"undo batch {batch}", undoes=batch)
 
-    def redo(self, batch: int, author: str | None = None) -> int:
+    def reapply(self, batch: int, author: str | None = None) -> int:
         """Apply the edits of the undone batch ``batch`` again, as a new batch; return its number.
 
         The new batch contains a copy of the edits of ``batch`` and can be undone like any other.
-        Each undone batch can be redone once. Undo batches cannot be redone.
+        The copy is newer than every batch before it, so where a later batch edited the same
+        samples, the copy's edits now win: reapplying is not a plain redo. Each undone batch can be
+        reapplied once. Undo batches cannot be reapplied.
         """
         author = check_author(author)
         batch = check_batch_number(batch)
@@ -142,22 +144,22 @@ class EditLog:
             undoes, undone_by = _batch_links(connection, batch)
             if undoes is not None:
                 raise InvalidInputError(
-                    f"batch={batch} is an undo of batch {undoes} and cannot be redone; to take "
-                    f"the edits of batch {undoes} back again, undo the batch that redid them."
+                    f"batch={batch} is an undo of batch {undoes} and cannot be reapplied; to take "
+                    f"the edits of batch {undoes} back again, undo the batch that reapplied them."
                 )
             if undone_by is None:
                 raise InvalidInputError(
-                    f"batch={batch} is not undone, so there is nothing to redo; undo it first."
+                    f"batch={batch} is not undone, so it is still applied; undo it first."
                 )
-            redone = connection.execute(
-                "SELECT batch FROM batches WHERE redoes = ?", (batch,)
+            reapplied = connection.execute(
+                "SELECT batch FROM batches WHERE reapplies = ?", (batch,)
             ).fetchone()
-            if redone is not None:
+            if reapplied is not None:
                 raise InvalidInputError(
-                    f"batch={batch} was already redone as batch {redone[0]}; undo or redo that "
+                    f"batch={batch} was already reapplied as batch {reapplied[0]}; undo or reapply that "
                     "batch instead."
                 )
-            new_batch = _insert_batch(connection, author, f"redo batch {batch}", redoes=batch)
+            new_batch = _insert_batch(connection, author, f"reapply batch {batch}", reapplies=batch)
             connection.execute(
                 "INSERT INTO edits (batch, split, sample_id, action, label) "
                 "SELECT ?, split, sample_id, action, label FROM edits WHERE batch = ? ORDER BY edit",
@@ -202,19 +204,19 @@ class EditLog:
         return frame[columns]
 
     def batches(self) -> list[dict[str, Any]]:
-        """Return every batch, newest first: number, time, author, note, size, undo and redo links."""
+        """Return every batch, newest first: number, time, author, note, size, undo and reapply links."""
         if not self._path.exists():
             return []
         with closing(self._connect()) as connection:
             records = connection.execute(
                 "SELECT b.batch, b.created_at, b.author, b.note, b.undoes, "
                 "(SELECT count(*) FROM edits e WHERE e.batch = b.batch), "
-                "(SELECT u.batch FROM batches u WHERE u.undoes = b.batch), b.redoes, "
-                "(SELECT r.batch FROM batches r WHERE r.redoes = b.batch) "
+                "(SELECT u.batch FROM batches u WHERE u.undoes = b.batch), b.reapplies, "
+                "(SELECT r.batch FROM batches r WHERE r.reapplies = b.batch) "
                 "FROM batches b ORDER BY b.batch DESC"
             ).fetchall()
         keys = ("batch", "created_at", "author", "note", "undoes", "n_edits", "undone_by",
-                "redoes", "redone_by")
+                "reapplies", "reapplied_by")
         return [dict(zip(keys, record)) for record in records]
 
     def current(self, split: str) -> pa.Table:
@@ -283,9 +285,16 @@ class EditLog:
         # rolls back (an invalid undo, say), it would vanish and leave a file without tables.
         connection.executescript(_SCHEMA)
         columns = {row[1] for row in connection.execute("PRAGMA table_info(batches)")}
-        if "redoes" not in columns:
-            connection.execute("ALTER TABLE batches ADD COLUMN redoes INTEGER REFERENCES batches (batch)")
-        connection.executescript(_REDO_SCHEMA)
+        if "reapplies" not in columns:
+            try:
+                connection.execute(
+                    "ALTER TABLE batches ADD COLUMN reapplies INTEGER REFERENCES batches (batch)"
+                )
+            except sqlite3.OperationalError as error:
+                # Another process added the column first: the log has it now, as wanted.
+                if "duplicate column" not in str(error):
+                    raise
+        connection.executescript(_REAPPLY_SCHEMA)
         return connection
 
     @contextmanager
@@ -307,12 +316,12 @@ def _insert_batch(
     author: str,
     note: str | None,
     undoes: int | None = None,
-    redoes: int | None = None,
+    reapplies: int | None = None,
 ) -> int:
     created_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
     cursor = connection.execute(
-        "INSERT INTO batches (created_at, author, note, undoes, redoes) VALUES (?, ?, ?, ?, ?)",
-        (created_at, author, note, undoes, redoes),
+        "INSERT INTO batches (created_at, author, note, undoes, reapplies) VALUES (?, ?, ?, ?, ?)",
+        (created_at, author, note, undoes, reapplies),
     )
     return int(cursor.lastrowid)
 

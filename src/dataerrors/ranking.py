@@ -129,7 +129,7 @@ def _check_labels(labels: Any, n_samples: int, n_classes: int) -> np.ndarray:
             f"labels has shape {array.shape} but probs has {n_samples} sample(s); pass one label "
             "per row of probs."
         )
-    if array.dtype.kind in "UOf":
+    if array.dtype.kind in "UO":
         raise InvalidInputError(
             f"labels has dtype {array.dtype}; pass integer class indices in [0, {n_classes - 1}] "
             "that match the columns of probs."

@@ -63,9 +63,9 @@ class EditMethods:
         """Undo the edit batch ``batch`` (see :meth:`edits`); return the undo batch's number."""
         return EditLog(self).undo(batch, author=author)
 
-    def redo_edits(self: "Run", batch: int, author: str | None = None) -> int:
+    def reapply_edits(self: "Run", batch: int, author: str | None = None) -> int:
         """Apply the undone edit batch ``batch`` again as a new batch; return its number."""
-        return EditLog(self).redo(batch, author=author)
+        return EditLog(self).reapply(batch, author=author)
 
     def edits(self: "Run", split: str | None = None) -> pd.DataFrame:
         """Return every edit stored for this run (or one split), oldest first.

@@ -7,6 +7,11 @@ import numpy as np
 from .._types import FloatArray
 from ..errors import InvalidInputError
 
+#: Largest vertex coordinate accepted. Map coordinates are small (within a few tens in the UMAP
+#: maps of the runs here); the
+#: limit keeps the crossing test's products far from float64 overflow.
+MAX_COORDINATE = 1e30
+
 
 def y_order(y: FloatArray) -> np.ndarray:
     """Return the permutation that sorts ``y`` ascending (NaN last), for :func:`points_in_polygon`.
@@ -59,6 +64,12 @@ def points_in_polygon(
         )
     if not np.isfinite(vertices).all():
         raise InvalidInputError("polygon contains NaN or infinite coordinates; pass finite vertices.")
+    largest = float(np.abs(vertices).max())
+    if largest > MAX_COORDINATE:
+        raise InvalidInputError(
+            f"polygon has a coordinate of magnitude {largest:g}, beyond {MAX_COORDINATE:g}; pass "
+            "vertices in map coordinates."
+        )
     if order is None:
         order = y_order(y)
     elif order.shape != x.shape:
@@ -82,10 +93,10 @@ def points_in_polygon(
         last = int(np.searchsorted(sorted_y, scalar(high), side="left"))
         if first == last:
             continue
-        # Vertices near the float limits overflow to inf or NaN here; such edges cross nothing.
-        with np.errstate(over="ignore", invalid="ignore"):
-            crossing_x = x0 + (sorted_y[first:last] - y0) * ((x1 - x0) / (y1 - y0))
-            parity[first:last] ^= sorted_x[first:last] < crossing_x
+        # In float64: with float32 map columns, steep edges far from the points would overflow.
+        span_y = sorted_y[first:last].astype(np.float64)
+        crossing_x = x0 + (span_y - y0) * ((x1 - x0) / (y1 - y0))
+        parity[first:last] ^= sorted_x[first:last] < crossing_x
     inside = np.empty_like(parity)
     inside[order] = parity
     return inside

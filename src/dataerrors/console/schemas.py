@@ -194,8 +194,8 @@ class EditBatch(BaseModel):
     undoes: int | None
     n_edits: int
     undone_by: int | None
-    redoes: int | None = None
-    redone_by: int | None = None
+    reapplies: int | None = None
+    reapplied_by: int | None = None
 
 
 class EditLogBody(BaseModel):

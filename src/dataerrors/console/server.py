@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import logging
 import errno
+import logging
 import socket
 import threading
 import time
@@ -54,9 +54,14 @@ def bind_socket(host: str, port: int | None) -> socket.socket:
             sock.bind((host, candidate))
         except socket.gaierror as error:
             sock.close()
+            if error.errno == socket.EAI_NONAME:
+                raise InvalidInputError(
+                    f"host={host!r} is not an address of this machine ({error.strerror}); pass "
+                    "an address such as 127.0.0.1 or 0.0.0.0 (every interface)."
+                ) from error
             raise InvalidInputError(
-                f"host={host!r} is not an address of this machine ({error.strerror}); pass an "
-                "address such as 127.0.0.1 or 0.0.0.0 (every interface)."
+                f"cannot resolve host={host!r} ({error.strerror}); pass an IP address such as "
+                "127.0.0.1 instead of a name."
             ) from error
         except OSError as error:
             sock.close()

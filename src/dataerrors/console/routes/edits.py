@@ -1,4 +1,4 @@
-"""The edit log: list batches, append a batch of edits, undo or redo a batch."""
+"""The edit log: list batches, append a batch of edits, undo or reapply a batch."""
 
 from __future__ import annotations
 
@@ -67,10 +67,10 @@ def undo_edits(request: Request, session: Session, batch: int) -> EditBatchResul
     return EditBatchResult(batch=undo_batch, n_edits=0)
 
 
-@router.post("/{batch}/redo", response_model=EditBatchResult, status_code=201,
+@router.post("/{batch}/reapply", response_model=EditBatchResult, status_code=201,
              summary="Apply an undone batch again, as a new batch")
-def redo_edits(request: Request, session: Session, batch: int) -> EditBatchResult:
+def reapply_edits(request: Request, session: Session, batch: int) -> EditBatchResult:
     log = EditLog(session.run)
-    redo_batch = log.redo(batch, author=request.app.state.user)
-    n_edits = next(entry["n_edits"] for entry in log.batches() if entry["batch"] == redo_batch)
-    return EditBatchResult(batch=redo_batch, n_edits=n_edits)
+    reapply_batch = log.reapply(batch, author=request.app.state.user)
+    n_edits = next(entry["n_edits"] for entry in log.batches() if entry["batch"] == reapply_batch)
+    return EditBatchResult(batch=reapply_batch, n_edits=n_edits)

@@ -79,10 +79,11 @@ function batchItem(batch) {
     } catch (error) { reportError(error); }
   });
   // An undone batch can be applied again once, as a new batch.
-  const redo = el("button", { class: "secondary", title: "Apply this batch's edits again, as a new batch" }, "Redo");
-  redo.addEventListener("click", async () => {
+  // Its edits become the newest, so they also win over later batches that edited the same samples.
+  const reapply = el("button", { class: "secondary", title: "Apply this batch's edits again, as a new batch (newer than every batch so far)" }, "Apply again");
+  reapply.addEventListener("click", async () => {
     try {
-      const result = await postJson(`${runPath(state.runKey)}/edits/${batch.batch}/redo`, {});
+      const result = await postJson(`${runPath(state.runKey)}/edits/${batch.batch}/reapply`, {});
       toast(`Batch ${batch.batch} applied again as batch ${result.batch}.`);
       emit("edits-applied", []);
     } catch (error) { reportError(error); }
@@ -97,14 +98,14 @@ function batchItem(batch) {
     } catch (error) { reportError(error); }
   });
   const what = batch.undoes !== null ? `undo of batch ${batch.undoes}`
-    : `${formatInt(batch.n_edits)} edit(s)${batch.redoes !== null ? `, redo of batch ${batch.redoes}` : ""}`;
-  const canRedo = batch.undone_by !== null && batch.redone_by === null;
+    : `${formatInt(batch.n_edits)} edit(s)${batch.reapplies !== null ? `, batch ${batch.reapplies} applied again` : ""}`;
+  const canReapply = batch.undone_by !== null && batch.reapplied_by === null;
   return el("div", { class: `batch${batch.undone_by !== null ? " undone" : ""}` },
     el("div", { class: "toolbar" }, el("b", {}, `Batch ${batch.batch}`), el("span", {}, what),
       el("span", { class: "muted" }, `${batch.created_at.replace("T", " ").slice(0, 19)} UTC · ${batch.author}`),
       batch.undone_by !== null ? el("span", { class: "flag" }, `undone by ${batch.undone_by}`) : null,
-      batch.redone_by !== null ? el("span", { class: "flag" }, `redone as ${batch.redone_by}`) : null,
-      batch.n_edits ? show : null, batch.undoes === null && batch.undone_by === null ? undo : null, canRedo ? redo : null),
+      batch.reapplied_by !== null ? el("span", { class: "flag" }, `applied again as ${batch.reapplied_by}`) : null,
+      batch.n_edits ? show : null, batch.undoes === null && batch.undone_by === null ? undo : null, canReapply ? reapply : null),
     batch.note ? el("div", { class: "small muted" }, batch.note) : null, details);
 }
 

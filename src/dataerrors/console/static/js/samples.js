@@ -150,10 +150,11 @@ function renderTable() {
 
 function renderGrid() {
   const isText = isTextRun();
+  const showInput = isText || rows.some((row) => row.thumbnail_url);
   return el("div", { class: "grid", id: "samples-grid" }, rows.map((row, index) => {
     const card = el("div", { class: `card ${rowClass(row, index)}`, dataset: { id: row.id, index } },
       checkbox(row),
-      isText ? el("div", { class: "text-cell" }, (row.text ?? "").slice(0, 280)) : thumbnail(row.thumbnail_url, { alt: `sample ${row.id}` }),
+      !showInput ? null : isText ? el("div", { class: "text-cell" }, (row.text ?? "").slice(0, 280)) : thumbnail(row.thumbnail_url, { alt: `sample ${row.id}` }),
       el("div", { class: "card-labels" },
         el("span", {}, "given ", el("b", {}, row.label_name ?? "–")),
         el("span", {}, "suggested ", el("b", { class: row.suggested_label !== row.label ? "label suggested" : "" }, row.suggested_label_name ?? "–"))),
