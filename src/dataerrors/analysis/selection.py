@@ -8,8 +8,7 @@ from .._types import FloatArray
 from ..errors import InvalidInputError
 
 #: Largest vertex coordinate accepted. Map coordinates are small (within a few tens in the UMAP
-#: maps of the runs here); the
-#: limit keeps the crossing test's products far from float64 overflow.
+#: maps of the runs here), and the limit keeps the crossing test far from float64 overflow.
 MAX_COORDINATE = 1e30
 
 
