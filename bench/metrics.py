@@ -100,8 +100,11 @@ def resampled_average_precision(
 
 
 def percentile_interval(draws: np.ndarray, level: float = 0.95) -> tuple[float, float]:
-    """Return the central ``level`` interval of the finite draws (percentile bootstrap)."""
+    """Return the central ``level`` interval of the finite draws (percentile bootstrap), NaN to
+    NaN when no draw is finite."""
     finite = draws[np.isfinite(draws)]
+    if finite.size == 0:
+        return float("nan"), float("nan")
     tail = 100 * (1 - level) / 2
     low, high = np.percentile(finite, [tail, 100 - tail])
     return float(low), float(high)
