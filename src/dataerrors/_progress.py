@@ -48,7 +48,7 @@ class Reporter:
         )
 
         console = Console(stderr=True)
-        if not console.is_terminal:
+        if not console.is_terminal and not console.is_jupyter:
             # A log file or a pipe would get the bars' final frames, cut to 80 columns: print one
             # line per finished step instead.
             self._lines = console

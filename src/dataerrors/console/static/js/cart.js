@@ -10,11 +10,13 @@ export const cartKey = (split, id) => `${split}:${id}`;
 // so that a cart of a whole split still fits in the browser's storage.
 const STORED_FIELDS = ["split", "id", "action", "label", "label_name", "dep"];
 let storedWarningShown = false;
+let onlyInMemory = false; // the last save did not fit the browser's storage
 
 export function loadCart() {
   state.cart = new Map();
   try {
     for (const values of JSON.parse(sessionStorage.getItem(storageKey()) || "[]")) {
+      if (!Array.isArray(values)) continue; // an entry of an older console version
       const edit = Object.fromEntries(STORED_FIELDS.map((field, index) => [field, values[index]]));
       state.cart.set(cartKey(edit.split, edit.id), edit);
     }
@@ -26,7 +28,9 @@ function saveCart() {
   const stored = JSON.stringify([...state.cart.values()].map((edit) => STORED_FIELDS.map((field) => edit[field] ?? null)));
   try {
     sessionStorage.setItem(storageKey(), stored);
+    onlyInMemory = false;
   } catch {
+    onlyInMemory = true;
     // Over the browser's storage quota: the cart still works, but only until the page is left.
     sessionStorage.removeItem(storageKey());
     if (!storedWarningShown) {
@@ -55,6 +59,9 @@ export function addToCart(samples, action, label = null) {
   saveCart();
   return added;
 }
+
+// Whether the cart holds edits that a reload would lose (more than session storage takes).
+export const cartIsOnlyInMemory = () => onlyInMemory && state.cart.size > 0;
 
 export function removeFromCart(key) {
   state.cart.delete(key);

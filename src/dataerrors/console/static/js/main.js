@@ -1,7 +1,7 @@
 // Start the console: pick the run and split, switch views, route keys to the active view.
 
 import { getJson, runPath } from "./api.js";
-import { loadCart } from "./cart.js";
+import { cartIsOnlyInMemory, loadCart } from "./cart.js";
 import { initCoverage, showCoverage } from "./coverage.js";
 import { closeDetail, handleDetailKey, initDetail, isDetailOpen } from "./detail.js";
 import { el, formatInt, isTyping, reportError, toast } from "./dom.js";
@@ -124,6 +124,8 @@ function bindChrome() {
   // The console writes the address without adding history entries, so a hash change comes from
   // the user (an edited address, Back to an earlier link): open what it names.
   window.addEventListener("hashchange", () => location.reload());
+  // A cart too large for session storage is lost on leaving the page: let the browser ask first.
+  window.addEventListener("beforeunload", (event) => { if (cartIsOnlyInMemory()) event.preventDefault(); });
 }
 
 function onKey(event) {
