@@ -6,7 +6,7 @@ import { emit, state } from "./state.js";
 
 const storageKey = () => `dataerrors-cart:${state.runKey}`;
 export const cartKey = (split, id) => `${split}:${id}`;
-// What the browser keeps of each edit across reloads. Thumbnails and texts stay in memory only,
+// Fields of each edit kept across reloads. Thumbnails and texts stay in memory only,
 // so that a cart of a whole split still fits in the browser's storage.
 const STORED_FIELDS = ["split", "id", "action", "label", "label_name", "dep"];
 let storedWarningShown = false;
@@ -60,7 +60,7 @@ export function addToCart(samples, action, label = null) {
   return added;
 }
 
-// Whether the cart holds edits that a reload would lose (more than session storage takes).
+// Whether the cart contains edits that a reload would lose (more than session storage takes).
 export const cartIsOnlyInMemory = () => onlyInMemory && state.cart.size > 0;
 
 export function removeFromCart(key) {
