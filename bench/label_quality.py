@@ -6,9 +6,9 @@ Run from the repository root::
     python -m bench.label_quality                 # every case; trains what is not cached
     python -m bench.label_quality --cases mnist-published,cifar10-published   # seconds
 
-Training what is not cached takes long on 2 CPU cores: on an idle 2-core machine the whole
-benchmark took about 14 minutes, each CIFAR-10 seed 3 to 3.5 of them; under a load average of 4
-to 9 from other jobs one CIFAR-10 seed took 17 to 20 minutes.
+Training what is not cached takes long on 2 CPU cores. On an idle 2-core machine the whole
+benchmark took about 14 minutes, each CIFAR-10 seed 3 to 3.5 of them. Under a load average of 4
+to 9 from other jobs, one CIFAR-10 seed took 17 to 20 minutes.
 
 It prints a Markdown report and writes it to ``<results>/label_quality.md``, with the figures as
 JSON in ``<results>/label_quality.json``. Training runs are cached under ``<results>/runs``.

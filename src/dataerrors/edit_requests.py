@@ -1,4 +1,4 @@
-"""Edit requests: what one edit says, and the checks every edit and batch number passes before
+"""Edit requests: the content of one edit, and the checks every edit and batch number passes before
 the edit log stores anything."""
 
 from __future__ import annotations

@@ -311,8 +311,8 @@ class RunQueries:
 def has_logged_inputs(layout: RunLayout, split: str, columns: Sequence[str]) -> bool:
     """Return whether any sample of ``split`` has a value in one of ``columns`` (inputs).
 
-    Reads only the Parquet footers: a column chunk whose null count is below its row count holds
-    a value. A chunk without statistics counts as holding one.
+    Reads only the Parquet footers: a column chunk whose null count is below its row count
+    contains a value. A chunk without statistics counts as containing one.
     """
     for part in list_parts(layout.samples_folder(split)):
         metadata = pq.ParquetFile(part).metadata

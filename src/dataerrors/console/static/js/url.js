@@ -21,7 +21,7 @@ export function writeHash() {
 
 // Read the hash. Values the console could not have written (unknown flags, DEP that is not a
 // number, class numbers that are not integers) are dropped and listed in `ignored`, so a
-// hand-edited link still opens and the console can say what it left out.
+// hand-edited link still opens and the console can list what it left out.
 export function readHash() {
   const params = new URLSearchParams(location.hash.slice(1));
   const filters = emptyFilters();
