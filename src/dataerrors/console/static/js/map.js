@@ -87,10 +87,12 @@ export async function showMap() {
   }
 }
 
-// Render the view again on a new plot element, which needs its own drawing layer.
+// Show new filter results on the same plot, so its zoom, mouse mode and lasso stay.
 function redraw() {
-  lasso = null;
-  render();
+  if (!root.querySelector("#map-plot")) { render(); return; }
+  renderFilterNote();
+  renderSelection();
+  draw();
 }
 
 function render() {
@@ -107,16 +109,23 @@ function render() {
             class: "chip-toggle", dataset: { mode }, "aria-pressed": String(mode === "lasso"), onclick: () => setMode(mode),
           }, text))),
         el("span", { class: "muted", id: "map-count" }, pointCountText())),
-      matching ? el("div", { class: "toolbar", id: "map-filter-note" },
-        el("span", {}, `${formatInt(matching.count)} of ${formatInt(meta.n_points)} samples match the Samples filters and are coloured; the others are grey.`),
-        el("button", { class: "secondary", onclick: () => setFilters({ selection: state.filters.selection }, { replace: true }) }, "Clear filters")) : null,
+      el("div", { id: "map-filter-slot" }),
       el("div", { class: "map-canvas" }, el("div", { id: "map-plot" }))),
     el("div", { class: "stack" },
       el("div", { class: "panel", id: "map-selection" }),
       el("div", { class: "panel" }, el("h3", {}, "Clusters by mean DEP"), el("div", { class: "cluster-list", id: "cluster-list" })))));
+  renderFilterNote();
   renderSelection();
   loadClusters();
   draw();
+}
+
+function renderFilterNote() {
+  const slot = root.querySelector("#map-filter-slot");
+  if (!slot) return;
+  slot.replaceChildren(matching ? el("div", { class: "toolbar", id: "map-filter-note" },
+    el("span", {}, `${formatInt(matching.count)} of ${formatInt(meta.n_points)} samples match the Samples filters and are coloured; the others are grey.`),
+    el("button", { class: "secondary", onclick: () => setFilters({ selection: state.filters.selection }, { replace: true }) }, "Clear filters")) : "");
 }
 
 function draw() {
