@@ -141,15 +141,19 @@ def test_reapply_rejects_invalid_batches(run: dataerrors.Run) -> None:
     assert len(log.batches()) == 3  # the rejected calls stored nothing
 
 
-def test_log_without_reapply_column_opens(run: dataerrors.Run) -> None:
-    # A log written before reapply existed: its batches table has no reapplies column.
+def remove_reapply_column(log: EditLog) -> None:
+    """Turn the log into one written before reapply existed: no reapplies column."""
     import sqlite3
 
-    log = EditLog(run)
-    batch = log.append([Edit("training", 5, "remove")])
     with sqlite3.connect(log.path) as connection:
         connection.execute("DROP INDEX one_reapply_per_batch")
         connection.execute("ALTER TABLE batches DROP COLUMN reapplies")
+
+
+def test_log_without_reapply_column_opens(run: dataerrors.Run) -> None:
+    log = EditLog(run)
+    batch = log.append([Edit("training", 5, "remove")])
+    remove_reapply_column(log)
     log.undo(batch)
     assert log.reapply(batch) == 3
     assert [entry["reapplies"] for entry in log.batches()] == [batch, None, None]
@@ -316,13 +320,10 @@ def _open_log(folder: str, barrier) -> str:  # type: ignore[no-untyped-def]
 
 def test_old_log_opened_by_many_processes_at_once(run: dataerrors.Run) -> None:
     import multiprocessing
-    import sqlite3
 
     log = EditLog(run)
     log.append([Edit("training", 5, "remove")])
-    with sqlite3.connect(log.path) as connection:
-        connection.execute("DROP INDEX one_reapply_per_batch")
-        connection.execute("ALTER TABLE batches DROP COLUMN reapplies")
+    remove_reapply_column(log)
     context = multiprocessing.get_context("spawn")
     with context.Manager() as manager:
         barrier = manager.Barrier(6)

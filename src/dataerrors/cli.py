@@ -168,20 +168,18 @@ def export(run_folder: Path, split: str, file_format: str | None, out: Path, cle
     click.echo(f"Wrote {path}")
 
 
-#: File suffix of each export format.
-_EXPORT_SUFFIXES = {"csv": ".csv", "parquet": ".parquet", "label-studio": ".json"}
-
-
 def _check_export_options(file_format: str | None, out: Path, cleaned: bool,
                           include_removed: bool, images: str, document_root: Path | None) -> None:
     """Reject export options that contradict each other, before anything is read or written."""
+    from .exporters.tabular import FORMATS
+
+    # The file suffix of each export format: the tabular ones, and JSON for Label Studio.
+    suffixes = {name: suffix for suffix, name in FORMATS.items()} | {"label-studio": ".json"}
     suffix = out.suffix.lower()
-    if file_format is not None and suffix in _EXPORT_SUFFIXES.values() and (
-        _EXPORT_SUFFIXES[file_format] != suffix
-    ):
+    if file_format is not None and suffix in suffixes.values() and suffixes[file_format] != suffix:
         raise click.UsageError(
             f"--format {file_format} does not match --out {out} (a {suffix} file); name the file "
-            f"{out.with_suffix(_EXPORT_SUFFIXES[file_format]).name} or drop --format."
+            f"{out.with_suffix(suffixes[file_format]).name} or drop --format."
         )
     if include_removed and not cleaned:
         raise click.UsageError("--include-removed only applies to --cleaned exports; add --cleaned.")

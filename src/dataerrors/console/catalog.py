@@ -105,9 +105,12 @@ class RunSession:
         except FileNotFoundError:
             return "0"
 
-    def has_images(self, split: str) -> bool:
-        """Return whether samples of ``split`` were logged with an image (a path or pixels)."""
-        key = (split, self.version())
+    def has_images(self, split: str, version: str) -> bool:
+        """Return whether samples of ``split`` were logged with an image (a path or pixels).
+
+        ``version`` is :meth:`version`, passed in by callers that already read it.
+        """
+        key = (split, version)
         with self._lock:
             if key in self._has_images:
                 return self._has_images[key]

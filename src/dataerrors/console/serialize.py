@@ -96,10 +96,12 @@ def sample_record(
 def media_urls(session: RunSession, split: str, sample_id: Any) -> dict[str, str | None]:
     """Return the ``thumbnail_url`` and ``image_url`` of a sample (None in text runs and in
     splits logged without images)."""
-    if session.run.task == "text_classification" or not session.has_images(split):
+    if session.run.task == "text_classification":
+        return {"thumbnail_url": None, "image_url": None}
+    version = session.version()
+    if not session.has_images(split, version):
         return {"thumbnail_url": None, "image_url": None}
     base = sample_url(session, split, sample_id)
-    version = session.version()
     return {
         "thumbnail_url": f"{base}/thumbnail?size={PAGE_THUMBNAIL_SIZE}&v={version}",
         "image_url": f"{base}/thumbnail?size={DETAIL_IMAGE_SIZE}&v={version}",

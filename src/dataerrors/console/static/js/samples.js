@@ -119,14 +119,21 @@ function renderRows() {
   results.replaceChildren(state.layout === "grid" ? renderGrid() : renderTable());
 }
 
+// Whether rows show their input: a split logged without images gets no image placeholders.
+const showsInput = () => isTextRun() || rows.some((row) => row.thumbnail_url);
+
+// A row's text (up to maxChars characters) or image thumbnail.
+function inputPreview(row, maxChars = Infinity) {
+  if (isTextRun()) return el("div", { class: "text-cell" }, (row.text ?? "").slice(0, maxChars));
+  return thumbnail(row.thumbnail_url, { alt: `sample ${row.id}` });
+}
+
 function renderTable() {
-  const isText = isTextRun();
-  // A split logged without images gets no Image column rather than a column of placeholders.
-  const showInput = isText || rows.some((row) => row.thumbnail_url);
+  const showInput = showsInput();
   const pageChecked = rows.length > 0 && rows.every((row) => state.checked.has(row.id));
   const header = el("tr", {},
     el("th", {}, el("input", { type: "checkbox", "aria-label": "Select this page", checked: pageChecked, onclick: (e) => { e.stopPropagation(); togglePage(!pageChecked); } })),
-    showInput ? el("th", {}, isText ? "Text" : "Image") : null,
+    showInput ? el("th", {}, isTextRun() ? "Text" : "Image") : null,
     el("th", {}, "Id"), el("th", {}, "Given"), el("th", {}, "Predicted"), el("th", {}, "Suggested"),
     el("th", { class: "sortable", title: "Sort by DEP", onclick: () => sortBy("dep") }, `DEP ${state.sort === "dep" ? (state.order === "desc" ? "↓" : "↑") : ""}`),
     shownSortColumn() ? el("th", {}, `${SORT_LABELS[shownSortColumn()]} ${state.order === "desc" ? "↓" : "↑"}`) : null,
@@ -134,7 +141,7 @@ function renderTable() {
   const body = el("tbody", {}, rows.map((row, index) => {
     const tr = el("tr", { class: rowClass(row, index), dataset: { id: row.id, index } },
       el("td", {}, checkbox(row)),
-      showInput ? el("td", {}, isText ? el("div", { class: "text-cell" }, row.text ?? "") : thumbnail(row.thumbnail_url, { alt: `sample ${row.id}` })) : null,
+      showInput ? el("td", {}, inputPreview(row)) : null,
       el("td", { class: "id-cell" }, row.id),
       el("td", {}, el("span", { class: "label" }, row.label_name ?? "–")),
       el("td", {}, el("span", { class: `label${row.predicted !== row.label ? " wrong" : ""}` }, row.predicted_name ?? "–")),
@@ -149,12 +156,11 @@ function renderTable() {
 }
 
 function renderGrid() {
-  const isText = isTextRun();
-  const showInput = isText || rows.some((row) => row.thumbnail_url);
+  const showInput = showsInput();
   return el("div", { class: "grid", id: "samples-grid" }, rows.map((row, index) => {
     const card = el("div", { class: `card ${rowClass(row, index)}`, dataset: { id: row.id, index } },
       checkbox(row),
-      !showInput ? null : isText ? el("div", { class: "text-cell" }, (row.text ?? "").slice(0, 280)) : thumbnail(row.thumbnail_url, { alt: `sample ${row.id}` }),
+      showInput ? inputPreview(row, 280) : null,
       el("div", { class: "card-labels" },
         el("span", {}, "given ", el("b", {}, row.label_name ?? "–")),
         el("span", {}, "suggested ", el("b", { class: row.suggested_label !== row.label ? "label suggested" : "" }, row.suggested_label_name ?? "–"))),
