@@ -90,7 +90,7 @@ def test_resampled_ap_when_top_sample_not_drawn():
         assert draw == pytest.approx(average_precision_score(is_error, scores, sample_weight=weights))
 
 
-def test_resampled_ap_of_all_ones_is_the_plain_ap():
+def test_resampled_ap_unit_weights():
     draws = resampled_average_precision(SCORES, IS_ERROR, np.ones((1, 4), dtype=np.int32))
     assert draws[0] == pytest.approx((1 + 2 / 3) / 2)
 

@@ -397,9 +397,9 @@ def test_edit_undo_and_filter(edit_client: TestClient) -> None:
     assert edit_client.get(f"{TRAINING}/samples", params={"flag": "edited"}).json()["n_matching"] == 0
     assert_error(edit_client.post(f"{RUN}/edits/{batch}/undo"), 400, "already undone")
 
-    redo = edit_client.post(f"{RUN}/edits/{batch}/reapply")
-    assert redo.status_code == 201
-    assert redo.json()["n_edits"] == 2
+    reapplied = edit_client.post(f"{RUN}/edits/{batch}/reapply")
+    assert reapplied.status_code == 201
+    assert reapplied.json()["n_edits"] == 2
     assert edit_client.get(f"{TRAINING}/samples", params={"flag": "edited"}).json()["n_matching"] == 2
     batches = edit_client.get(f"{RUN}/edits").json()["batches"]
     assert batches[0]["reapplies"] == batch

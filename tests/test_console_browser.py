@@ -297,7 +297,7 @@ def test_map_greys_unfiltered_samples(page, screenshots: Path) -> None:  # type:
 
 
 def test_cart_over_storage_quota_keeps_working(page) -> None:  # type: ignore[no-untyped-def]
-    # A browser whose session storage is full: the cart stays in memory and says so.
+    # A browser whose session storage is full: the cart stays in memory and warns the user.
     page.evaluate("() => { Storage.prototype.setItem = function () { throw new DOMException('full', 'QuotaExceededError'); }; }")
     page.get_by_role("button", name="Select all 600").click()
     page.wait_for_timeout(300)

@@ -98,18 +98,18 @@ def test_reapply_undone_batch(run: dataerrors.Run) -> None:
     log.append([Edit("training", 5, "relabel", 1)])
     second = log.append([Edit("training", 5, "relabel", 3), Edit("training", 6, "remove")])
     log.undo(second)
-    redo = log.reapply(second, author="ana")
+    copy = log.reapply(second, author="ana")
     state = {row["id"]: (row["edit_action"], row["edit_label"]) for row in log.current("training").to_pylist()}
     assert state == {5: ("relabel", 3), 6: ("remove", None)}
     batches = {batch["batch"]: batch for batch in log.batches()}
-    assert batches[second]["reapplied_by"] == redo
-    assert batches[redo]["reapplies"] == second
-    assert batches[redo]["n_edits"] == 2
-    assert batches[redo]["author"] == "ana"
+    assert batches[second]["reapplied_by"] == copy
+    assert batches[copy]["reapplies"] == second
+    assert batches[copy]["n_edits"] == 2
+    assert batches[copy]["author"] == "ana"
     # The copy is a batch like any other: undoing it goes back to the first batch's state.
-    log.undo(redo)
+    log.undo(copy)
     assert log.current("training").to_pylist()[0]["edit_label"] == 1
-    assert {entry["batch"]: entry for entry in log.batches()}[redo]["undone_by"] is not None
+    assert {entry["batch"]: entry for entry in log.batches()}[copy]["undone_by"] is not None
 
 
 def test_reapplied_copy_wins_over_later_batches(run: dataerrors.Run) -> None:
@@ -131,8 +131,8 @@ def test_reapply_rejects_invalid_batches(run: dataerrors.Run) -> None:
     undo = log.undo(batch)
     with pytest.raises(InvalidInputError, match="cannot be reapplied"):
         log.reapply(undo)
-    redo = log.reapply(batch)
-    with pytest.raises(InvalidInputError, match=f"already reapplied as batch {redo}"):
+    copy = log.reapply(batch)
+    with pytest.raises(InvalidInputError, match=f"already reapplied as batch {copy}"):
         log.reapply(batch)
     with pytest.raises(InvalidInputError, match="is not in the edit log"):
         log.reapply(99)

@@ -31,7 +31,7 @@ class Reporter:
     def __init__(self, enabled: bool) -> None:
         self._enabled = enabled
         self._progress: object | None = None
-        self._lines: object | None = None
+        self._plain_console: object | None = None
 
     @contextmanager
     def session(self) -> Iterator["Reporter"]:
@@ -51,11 +51,11 @@ class Reporter:
         if not console.is_terminal and not console.is_jupyter:
             # A log file or a pipe would get the bars' final frames, cut to 80 columns: print one
             # line per finished step instead.
-            self._lines = console
+            self._plain_console = console
             try:
                 yield self
             finally:
-                self._lines = None
+                self._plain_console = None
             return
         with Progress(
             TextColumn("{task.description}"),
@@ -73,11 +73,11 @@ class Reporter:
 
     @contextmanager
     def step(self, description: str, total: float) -> Iterator[ProgressStep]:
-        if self._lines is not None:
+        if self._plain_console is not None:
             started = time.perf_counter()
             yield _NoStep()
             seconds = time.perf_counter() - started
-            self._lines.print(f"{description}: done in {seconds:.1f} s", soft_wrap=True, highlight=False)  # type: ignore[attr-defined]
+            self._plain_console.print(f"{description}: done in {seconds:.1f} s", soft_wrap=True, highlight=False)  # type: ignore[attr-defined]
             return
         if self._progress is None:
             yield _NoStep()

@@ -93,19 +93,18 @@ def rank_label_errors(
 
 def _check_probs(probs: Any) -> np.ndarray:
     array = validation.to_numpy(probs, "probs")
-    given_2d = array.ndim == 2
-    if given_2d:
+    passed_shape = array.shape
+    if array.ndim == 2:
         array = array[None]
     if array.ndim != 3:
         raise InvalidInputError(
-            f"probs has shape {array.shape}; expected (n_samples, n_classes) or "
+            f"probs has shape {passed_shape}; expected (n_samples, n_classes) or "
             "(n_epochs, n_samples, n_classes)."
         )
     n_epochs, n_samples, n_classes = array.shape
     if n_epochs == 0 or n_samples == 0:
-        given = array.shape[1:] if given_2d else array.shape
         raise InvalidInputError(
-            f"probs has shape {given}; pass at least one epoch and one sample."
+            f"probs has shape {passed_shape}; pass at least one epoch and one sample."
         )
     if n_classes < 2:
         raise InvalidInputError(

@@ -89,7 +89,7 @@ def get_map_points(session: Session, split: Split) -> Response:
     "/map/matching",
     response_class=Response,
     summary="The map points that match the sample filters, as little-endian uint32 rows",
-    description="Takes the filters of GET .../samples. The body holds the analysis-table row of "
+    description="Takes the filters of GET .../samples. The body contains the analysis-table row of "
     "every matching sample, ascending, one uint32 each; X-Matching says how many.",
     responses={200: {"content": {"application/octet-stream": {}}}},
 )

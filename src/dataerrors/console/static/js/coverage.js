@@ -23,8 +23,7 @@ export async function showCoverage() {
   root.replaceChildren(el("div", { class: "message" }, "Loading coverage…"));
   try {
     const coverage = await getJson(`${runPath(state.runKey)}/coverage`);
-    // The training split is the reference that coverage is measured against, so it has no rate.
-    const available = coverage.splits.filter((entry) => entry.available && entry.split !== "training");
+    const available = coverage.splits.filter(hasRate);
     if (!available.length) {
       const onlyTraining = coverage.splits.some((entry) => entry.available);
       root.replaceChildren(el("div", { class: "panel message" }, onlyTraining
@@ -62,10 +61,18 @@ function ratesTable(splits) {
     el("thead", {}, el("tr", {}, el("th", {}, "Split"), el("th", {}, "Samples"), el("th", {}, "Out of coverage"), el("th", {}, "Rate"))),
     el("tbody", {}, splits.map((entry) => el("tr", {},
       el("td", {}, el("b", {}, entry.split)), el("td", {}, formatInt(entry.n_samples)),
-      el("td", {}, entry.split === "training" ? "reference" : entry.available ? formatInt(entry.n_out_of_coverage) : "not computed"),
-      el("td", {}, entry.split !== "training" && entry.available ? el("div", { class: "dep" },
+      el("td", {}, outOfCoverageCount(entry)),
+      el("td", {}, hasRate(entry) ? el("div", { class: "dep" },
         el("div", { class: "bar" }, el("span", { style: `width:${Math.min(100, 100 * entry.out_of_coverage_rate * 4)}%;background:#7a4fd0` })),
         el("span", { class: "value" }, formatPercent(entry.out_of_coverage_rate, 1))) : "–")))));
+}
+
+// The training split is the reference that coverage is measured against, so it has no rate.
+const hasRate = (entry) => entry.available && entry.split !== "training";
+
+function outOfCoverageCount(entry) {
+  if (entry.split === "training") return "reference";
+  return entry.available ? formatInt(entry.n_out_of_coverage) : "not computed";
 }
 
 async function loadSamples() {

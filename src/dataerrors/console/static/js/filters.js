@@ -71,7 +71,7 @@ function depInput(text, key, value) {
   const input = el("input", { type: "number", min: 0, max: 1, step: 0.05, name: key, "aria-label": text, placeholder: key === "dep_min" ? "0" : "1" });
   if (value !== null && value !== undefined) input.value = value;
   input.addEventListener("change", () => {
-    const number = input.value === "" ? null : Math.min(1, Math.max(0, Number(input.value)));
+    const number = input.value === "" ? null : clampDep(Number(input.value));
     // Show the value actually applied: DEP is in [0, 1], so 1.5 becomes 1.
     if (number !== null) input.value = number;
     setFilters(orderedDepRange({ ...state.filters, [key]: number }));
@@ -93,6 +93,9 @@ function searchInput(value) {
   input.addEventListener("change", () => setFilters({ search: input.value.trim() }));
   return el("label", {}, "Search", input);
 }
+
+// DEP is in [0, 1]: a bound outside it filters as the nearest end.
+export const clampDep = (value) => Math.min(1, Math.max(0, value));
 
 // The DEP bounds of `filters`, swapped when the lower one is above the upper one, so that typing
 // the bounds in either order filters the same range.

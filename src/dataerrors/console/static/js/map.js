@@ -26,7 +26,7 @@ let loadedFor = null;
 let lasso = null;       // the drawing layer of the current plot
 let polygon = null;     // outline of the current selection, in map coordinates
 let drawnRows = null;   // Uint32Array of the rows drawn (all of them, or a sample of a large map)
-let matching = null;    // {mask: Uint8Array over all rows, count} while the Samples filters are set
+let matching = null;    // {rows, mask over all rows} of the matching rows while Samples filters are set
 let matchingFor = null; // the filters `matching` was computed for
 let matchingRequest = 0; // number of the latest /map/matching request; older replies are dropped
 // Pixels around a click within which the nearest point is opened.
@@ -124,7 +124,7 @@ function renderFilterNote() {
   const slot = root.querySelector("#map-filter-slot");
   if (!slot) return;
   slot.replaceChildren(matching ? el("div", { class: "toolbar", id: "map-filter-note" },
-    el("span", {}, `${formatInt(matching.count)} of ${formatInt(meta.n_points)} samples match the Samples filters and are coloured; the others are grey.`),
+    el("span", {}, `${formatInt(matching.rows.length)} of ${formatInt(meta.n_points)} samples match the Samples filters and are coloured; the others are grey.`),
     el("button", { class: "secondary", onclick: () => setFilters({ selection: state.filters.selection }, { replace: true }) }, "Clear filters")) : "");
 }
 
@@ -183,7 +183,7 @@ async function refreshMatching() {
   if (number !== matchingRequest || !meta || meta.n_points !== nPoints) return false;
   const mask = new Uint8Array(nPoints);
   for (const row of rows) mask[row] = 1;
-  matching = { mask, rows, count: rows.length };
+  matching = { rows, mask };
   matchingFor = key;
   await countSelectionMatches();
   return true;
@@ -197,14 +197,13 @@ function splitByFilters() {
   return [sampleRows(matching.rows), grey];
 }
 
-// Rows to draw: every row of a small map. For a large one, the highest-DEP rows (up to a quarter
-// of the budget) and every n-th other row, so likely errors stay visible.
+// Rows to draw without filters: a sample of every row, so likely errors stay visible.
 function displayRows() {
   return sampleRows(Uint32Array.from({ length: meta.n_points }, (_, row) => row));
 }
 
-// Of the given rows, every one if they fit the display budget; else the highest-DEP rows (up to
-// a quarter of the budget) and every n-th other row.
+// Return the given rows if they fit the display budget. Otherwise return the highest-DEP rows
+// (up to a quarter of the budget) and every n-th other row.
 function sampleRows(candidates) {
   const n = candidates.length;
   if (n <= DISPLAY_MAX_POINTS) return candidates;

@@ -1,7 +1,7 @@
 // The console's address: run, split, view, sort and the sample filters live in the URL hash, so a
 // reload or a shared link opens the same list.
 
-import { FLAG_NAMES, orderedDepRange } from "./filters.js";
+import { FLAG_NAMES, clampDep, orderedDepRange } from "./filters.js";
 import { emptyFilters, state } from "./state.js";
 
 const CLASS_KEYS = ["label", "predicted", "cluster"];
@@ -20,8 +20,8 @@ export function writeHash() {
 }
 
 // Read the hash. Values the console could not have written (unknown flags, DEP that is not a
-// number, class numbers that are not integers) are dropped and listed in `ignored`, so a
-// hand-edited link still opens and the console can list what it left out.
+// number, class numbers that are not integers) are dropped and listed in `ignored`. So a
+// hand-edited link still opens, and the console can list what it left out.
 export function readHash() {
   const params = new URLSearchParams(location.hash.slice(1));
   const filters = emptyFilters();
@@ -37,7 +37,7 @@ export function readHash() {
     const text = params.get(key);
     const number = Number(text);
     if (text === null || text === "") continue;
-    if (Number.isFinite(number)) filters[key] = Math.min(1, Math.max(0, number));
+    if (Number.isFinite(number)) filters[key] = clampDep(number);
     else ignored.push(`${key}=${text}`);
   }
   Object.assign(filters, orderedDepRange(filters));
