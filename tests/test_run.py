@@ -150,6 +150,23 @@ def test_stale_analysis_detected(run: dataerrors.Run) -> None:
         run.samples("training")
 
 
+def test_finishing_without_analysis_after_more_logging_warns_on_read(run: dataerrors.Run) -> None:
+    rng = np.random.default_rng(0)
+    run.log_outputs("training", 0, np.arange(40), logits=synthetic_logits(np.arange(40) % 4, rng))
+    run.finish(progress=False)
+    run.finish(analyze=False)  # nothing logged since: the analysis stays current
+    assert run.status == "analyzed"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", dataerrors.StaleAnalysisWarning)
+        run.samples("training")
+    run.log_outputs("training", 1, np.arange(40), logits=synthetic_logits(np.arange(40) % 4, rng))
+    run.finish(analyze=False)
+    assert run.status == "finished"
+    with pytest.warns(dataerrors.StaleAnalysisWarning, match="was logged to after its last analysis"):
+        frame = dataerrors.open_run(run.folder).samples("training")
+    assert (frame["n_epochs"] == 1).all()
+
+
 def test_finish_again_after_reopen(run: dataerrors.Run) -> None:
     run.log_outputs("training", 0, np.arange(40), logits=np.zeros((40, 4)))
     run.flush()

@@ -377,7 +377,9 @@ class Run(EditMethods, LoggingContextMixin):
                         reader.remove_vectors(self._layout, split, epoch)
 
             def seal(manifest: dict[str, Any]) -> None:
-                manifest["status"] = manifest_store.STATUS_FINISHED
+                # An analyzed run that logged nothing since keeps its analysis up to date.
+                if manifest["status"] != manifest_store.STATUS_ANALYZED:
+                    manifest["status"] = manifest_store.STATUS_FINISHED
                 manifest["finished_at"] = manifest_store.now()
 
             self._manifest = manifest_store.update_manifest(self._layout, seal)
@@ -538,8 +540,13 @@ class Run(EditMethods, LoggingContextMixin):
         return data
 
     def _warn_if_stale(self) -> None:
-        """Warn when outputs were logged after the analysis being read (the run is logging again)."""
-        if self.status == manifest_store.STATUS_LOGGING:
+        """Warn when outputs were logged after the analysis being read.
+
+        Logging outputs sets the status to "logging"; finishing without analyzing then sets it to
+        "finished". Either status on a run that has an analysis means the analysis is older.
+        """
+        manifest = manifest_store.read_manifest(self._layout)
+        if manifest["status"] != manifest_store.STATUS_ANALYZED and manifest.get("analyzed_at"):
             warnings.warn(
                 f"run {self.project}/{self.name} was logged to after its last analysis, so these "
                 "scores are from the earlier outputs; call run.finish() or `dataerrors analyze "
