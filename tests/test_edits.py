@@ -12,6 +12,7 @@ import pytest
 import dataerrors
 from dataerrors.edits import Edit, EditLog
 from dataerrors.errors import InvalidInputError
+from dataerrors.errors import InvalidInputError
 from tests.conftest import folder_snapshot
 from tests.console_support import make_synthetic_run
 
@@ -281,6 +282,10 @@ def test_batches_are_numbered_in_order(run: dataerrors.Run) -> None:
     numbers = [log.append([Edit("training", int(i), "remove")]) for i in np.arange(3)]
     assert numbers == [1, 2, 3]
     assert [batch["batch"] for batch in log.batches()] == [3, 2, 1]
+    assert [batch["batch"] for batch in log.batches(2)] == [2]
+    assert log.batches(4) == []
+    with pytest.raises(InvalidInputError, match="batch='2' is not an int"):
+        log.batches("2")
 
 
 def test_undo_batch_out_of_range(tmp_path) -> None:

@@ -203,8 +203,13 @@ class EditLog:
                      [names[value] if pd.notna(value) else None for value in frame["label"]])
         return frame[columns]
 
-    def batches(self) -> list[dict[str, Any]]:
-        """Return every batch, newest first: number, time, author, note, size, undo and reapply links."""
+    def batches(self, batch: int | None = None) -> list[dict[str, Any]]:
+        """Return every batch, newest first: number, time, author, note, size, undo and reapply links.
+
+        With ``batch``, return only that batch (an empty list if there is none).
+        """
+        if batch is not None:
+            batch = check_batch_number(batch)
         if not self._path.exists():
             return []
         with closing(self._connect()) as connection:
@@ -213,7 +218,8 @@ class EditLog:
                 "(SELECT count(*) FROM edits e WHERE e.batch = b.batch), "
                 "(SELECT u.batch FROM batches u WHERE u.undoes = b.batch), b.reapplies, "
                 "(SELECT r.batch FROM batches r WHERE r.reapplies = b.batch) "
-                "FROM batches b ORDER BY b.batch DESC"
+                "FROM batches b WHERE ? IS NULL OR b.batch = ? ORDER BY b.batch DESC",
+                (batch, batch),
             ).fetchall()
         keys = ("batch", "created_at", "author", "note", "undoes", "n_edits", "undone_by",
                 "reapplies", "reapplied_by")

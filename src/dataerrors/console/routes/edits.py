@@ -72,5 +72,5 @@ def undo_edits(request: Request, session: Session, batch: int) -> EditBatchResul
 def reapply_edits(request: Request, session: Session, batch: int) -> EditBatchResult:
     log = EditLog(session.run)
     reapply_batch = log.reapply(batch, author=request.app.state.user)
-    n_edits = next(entry["n_edits"] for entry in log.batches() if entry["batch"] == reapply_batch)
+    n_edits = log.batches(reapply_batch)[0]["n_edits"]
     return EditBatchResult(batch=reapply_batch, n_edits=n_edits)
