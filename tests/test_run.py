@@ -150,7 +150,7 @@ def test_stale_analysis_detected(run: dataerrors.Run) -> None:
         run.samples("training")
 
 
-def test_finishing_without_analysis_after_more_logging_warns_on_read(run: dataerrors.Run) -> None:
+def test_finish_without_analysis_warns_stale(run: dataerrors.Run) -> None:
     rng = np.random.default_rng(0)
     run.log_outputs("training", 0, np.arange(40), logits=synthetic_logits(np.arange(40) % 4, rng))
     run.finish(progress=False)
