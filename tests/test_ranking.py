@@ -112,10 +112,13 @@ def test_matches_a_logged_run(tmp_path):
 @pytest.mark.parametrize(
     ("labels", "probs", "embeddings", "message"),
     [
-        ([0, 1], np.array([[0.5, 0.5]] * 3), None, r"labels has shape \(2,\) but probs has 3"),
+        ([0, 1], np.array([[0.5, 0.5]] * 3), None, "labels has 2 entries but probs has 3 row"),
+        ([[1, 0], [0, 1], [1, 0]], np.array([[0.5, 0.5]] * 3), None,
+         r"labels has shape \(3, 2\); pass a 1-D array .* labels.argmax\(axis=1\)"),
         ([0, 2, 1], np.array([[0.5, 0.5]] * 3), None, r"labels contains \[2\], out of range"),
         ([0, -1, 1], np.array([[0.5, 0.5]] * 3), None, r"labels contains \[-1\]"),
-        ([0.5, 1, 1], np.array([[0.5, 0.5]] * 3), None, "non-integer"),
+        ([0.5, 1, 1], np.array([[0.5, 0.5]] * 3), None,
+         r"non-integer values \(first: 0.5\); pass integer class indices in \[0, 1\]"),
         (["cat", "dog", "cat"], np.array([[0.5, 0.5]] * 3), None, "pass integer class indices"),
         ([0, 1, 1], np.array([0.5, 0.5, 0.5]), None, r"probs has shape \(3,\)"),
         ([0, 1, 1], np.ones((1, 1, 3, 2, 1)) / 2, None, r"probs has shape \(1, 1, 3, 2, 1\)"),
@@ -132,8 +135,55 @@ def test_matches_a_logged_run(tmp_path):
     ],
 )
 def test_invalid_input(labels, probs, embeddings, message):
-    with pytest.raises(InvalidInputError, match=message):
+    with pytest.raises(InvalidInputError, match=message) as raised:
         dataerrors.rank_label_errors(labels, probs, embeddings)
+    assert "stored" not in str(raised.value)  # nothing is ever stored here
+
+
+def test_logits_match_their_softmax():
+    labels, probs, embeddings, _ = random_outputs(seed=4)
+    logits = np.log(probs) + 3.0  # a softmax of these gives probs back
+    from_probs = dataerrors.rank_label_errors(labels, probs, embeddings)
+    from_logits = dataerrors.rank_label_errors(labels, embeddings=embeddings, logits=logits)
+    np.testing.assert_allclose(from_logits["dep"], from_probs["dep"], atol=1e-5)
+
+
+def test_probs_and_logits_exclusive():
+    probs = np.array([[0.5, 0.5]] * 3)
+    with pytest.raises(InvalidInputError, match="pass exactly one of probs and logits"):
+        dataerrors.rank_label_errors([0, 1, 1], probs, logits=probs)
+    with pytest.raises(InvalidInputError, match="pass exactly one of probs and logits"):
+        dataerrors.rank_label_errors([0, 1, 1])
+
+
+def test_logits_errors_name_logits():
+    with pytest.raises(InvalidInputError, match=r"logits has shape \(3,\)"):
+        dataerrors.rank_label_errors([0, 1, 1], logits=np.zeros(3))
+    with pytest.raises(InvalidInputError, match="labels has 2 entries but logits has 3 row"):
+        dataerrors.rank_label_errors([0, 1], logits=np.zeros((3, 2)))
+
+
+def test_frames_align_on_the_labels_index():
+    labels, probs, embeddings, _ = random_outputs(n_samples=60, n_epochs=1, seed=6)
+    index = [f"s{row}" for row in range(60)]
+    series = pd.Series(labels, index=index)
+    expected = dataerrors.rank_label_errors(series, probs[0], embeddings)
+    order = np.random.default_rng(1).permutation(60)
+    shuffled_probs = pd.DataFrame(probs[0], index=index).iloc[order]
+    shuffled_embeddings = pd.DataFrame(embeddings, index=index).iloc[order]
+    frame = dataerrors.rank_label_errors(series, shuffled_probs, shuffled_embeddings)
+    assert frame.index.tolist() == index
+    np.testing.assert_allclose(frame["dep"], expected["dep"], rtol=1e-6)
+
+
+def test_frames_with_other_index_rejected():
+    series = pd.Series([0, 1, 1], index=["a", "b", "c"])
+    probs = pd.DataFrame([[0.5, 0.5]] * 3, index=["a", "b", "z"])
+    with pytest.raises(InvalidInputError, match=r"1 label row\(s\) missing from probs \(first: \['c'\]\)"):
+        dataerrors.rank_label_errors(series, probs)
+    repeated = pd.DataFrame([[0.5, 0.5]] * 3, index=["a", "a", "b"])
+    with pytest.raises(InvalidInputError, match="repeats a value"):
+        dataerrors.rank_label_errors(series, repeated)
 
 
 def test_ivf_keeps_neighbour_signal():

@@ -14,12 +14,16 @@ from .analysis import mislabel
 from .analysis.label_errors import LabelErrorScores, score_columns, score_label_errors
 from .analysis.neighbor_labels import N_NEIGHBORS
 from .analysis.neighbors import neighbors_within
-from .analysis.scores import given_label_scores, top_classes
+from .analysis.scores import given_label_scores, softmax, top_classes
 from .errors import InvalidInputError, SkippedSignalWarning
 
 
 def rank_label_errors(
-    labels: ArrayLike, probs: ArrayLike, embeddings: ArrayLike | None = None
+    labels: ArrayLike,
+    probs: ArrayLike | None = None,
+    embeddings: ArrayLike | None = None,
+    *,
+    logits: ArrayLike | None = None,
 ) -> pd.DataFrame:
     """Score every sample for how likely its given label is wrong, as a logged run would.
 
@@ -29,14 +33,20 @@ def rank_label_errors(
         Given labels as class indices in [0, n_classes - 1]. A pandas Series keeps its index.
     probs : (n_samples, n_classes) or (n_epochs, n_samples, n_classes) float
         Predicted probabilities (rows sum to 1), out-of-sample (cross-validated, or a held-out
-        split) for a single set, or one set per training epoch, oldest first. numpy arrays or
-        torch tensors.
+        split) for a single set, or one set per training epoch, oldest first. numpy arrays,
+        torch tensors or (for a single set) a pandas DataFrame.
     embeddings : (n_samples, n_dims) float, optional
         A representation of each sample (usually the input of the model's last linear layer).
         With it, DEP also counts how many of each sample's 10 nearest neighbours carry another
         label. The neighbours come from the same index as a logged run's: exact up to 20,000
         samples, approximate beyond (FAISS IVF; recall@10 of 0.93 to 0.94 on 128-d embeddings
         in ``bench/neighbor_index.py``).
+    logits : same shapes as ``probs``, optional
+        Raw model scores instead of ``probs``; they are turned into probabilities with a softmax.
+        Pass either ``probs`` or ``logits``.
+
+    Where ``labels`` is a pandas Series and ``probs``, ``logits`` or ``embeddings`` a pandas
+    DataFrame, the DataFrame's rows are matched to the labels by index, not by position.
 
     Returns
     -------
@@ -55,7 +65,8 @@ def rank_label_errors(
     ------
     InvalidInputError
         When an argument has the wrong shape or type, labels are out of range, probabilities do
-        not sum to 1, or any value is NaN or infinite.
+        not sum to 1, any value is NaN or infinite, or a DataFrame's index does not match the
+        labels' index.
 
     Warns
     -----
@@ -67,12 +78,21 @@ def rank_label_errors(
     >>> frame = dataerrors.rank_label_errors(labels, cross_validated_probs)
     >>> frame.sort_values("dep", ascending=False).head(20)
     """
-    epoch_probs = _check_probs(probs)
+    if (probs is None) == (logits is None):
+        raise InvalidInputError(
+            "pass exactly one of probs and logits (probabilities, or raw scores that a softmax "
+            "turns into probabilities)."
+        )
+    argument = "probs" if probs is not None else "logits"
+    scores = _aligned(probs if probs is not None else logits, labels, argument)
+    epoch_probs = _check_probs(scores, argument)
     n_epochs, n_samples, n_classes = epoch_probs.shape
-    label_array = _check_labels(labels, n_samples, n_classes)
-    embedding_array = (
-        validation.check_embeddings(embeddings, n_samples, None) if embeddings is not None else None
-    )
+    label_array = _check_labels(labels, n_samples, n_classes, argument)
+    embedding_array = None
+    if embeddings is not None:
+        embedding_array = validation.check_embeddings(
+            _aligned(embeddings, labels, "embeddings"), n_samples, None, stores=False
+        )
 
     p_given = np.empty((n_epochs, n_samples), dtype=np.float32)
     margins = np.empty((n_epochs, n_samples), dtype=np.float32)
@@ -91,48 +111,85 @@ def rank_label_errors(
     return _frame(labels, label_array, scores)
 
 
-def _check_probs(probs: Any) -> np.ndarray:
-    array = validation.to_numpy(probs, "probs")
+def _aligned(values: Any, labels: Any, argument: str) -> Any:
+    """Return ``values`` with a DataFrame's rows put in the order of the labels Series' index."""
+    if not (isinstance(values, pd.DataFrame) and isinstance(labels, pd.Series)):
+        return values
+    if values.index.equals(labels.index):
+        return values
+    if not (labels.index.is_unique and values.index.is_unique):
+        raise InvalidInputError(
+            f"labels and {argument} have different indexes, and one of them repeats a value, so "
+            f"their rows cannot be matched; reset both indexes or pass numpy arrays in the same "
+            "row order."
+        )
+    missing = labels.index.difference(values.index)
+    extra = values.index.difference(labels.index)
+    if len(missing) or len(extra):
+        raise InvalidInputError(
+            f"{argument} has an index that differs from the labels' index: {len(missing)} label "
+            f"row(s) missing from {argument} (first: {list(missing[:3])}), {len(extra)} "
+            f"{argument} row(s) without a label (first: {list(extra[:3])}); pass one row per "
+            "label, with the same index."
+        )
+    return values.loc[labels.index]
+
+
+def _check_probs(scores: Any, argument: str) -> np.ndarray:
+    array = validation.to_numpy(scores, argument)
     passed_shape = array.shape
     if array.ndim == 2:
         array = array[None]
     if array.ndim != 3:
         raise InvalidInputError(
-            f"probs has shape {passed_shape}; expected (n_samples, n_classes) or "
+            f"{argument} has shape {passed_shape}; expected (n_samples, n_classes) or "
             "(n_epochs, n_samples, n_classes)."
         )
     n_epochs, n_samples, n_classes = array.shape
     if n_epochs == 0 or n_samples == 0:
         raise InvalidInputError(
-            f"probs has shape {passed_shape}; pass at least one epoch and one sample."
+            f"{argument} has shape {passed_shape}; pass at least one epoch and one sample."
         )
     if n_classes < 2:
         raise InvalidInputError(
-            f"probs has {n_classes} column(s); a classifier needs >= 2 classes, one column each."
+            f"{argument} has {n_classes} column(s); a classifier needs >= 2 classes, one column "
+            "each."
         )
     checked = np.empty(array.shape, dtype=np.float32)
     for epoch in range(n_epochs):
+        pair = (array[epoch], None) if argument == "logits" else (None, array[epoch])
         try:
-            checked[epoch], _ = validation.check_scores(None, array[epoch], n_samples, n_classes)
+            checked[epoch], _ = validation.check_scores(*pair, n_samples, n_classes, stores=False)
         except InvalidInputError as error:
             if n_epochs == 1:
                 raise
-            raise InvalidInputError(f"probs[{epoch}] (epoch {epoch}): {error}") from error
+            raise InvalidInputError(f"{argument}[{epoch}] (epoch {epoch}): {error}") from error
+        if argument == "logits":
+            checked[epoch] = softmax(checked[epoch])
     return checked
 
 
-def _check_labels(labels: Any, n_samples: int, n_classes: int) -> np.ndarray:
+def _check_labels(labels: Any, n_samples: int, n_classes: int, argument: str) -> np.ndarray:
     array = validation.to_numpy(labels, "labels")
-    if array.ndim != 1 or array.shape[0] != n_samples:
+    if array.ndim != 1:
         raise InvalidInputError(
-            f"labels has shape {array.shape} but probs has {n_samples} sample(s); pass one label "
-            "per row of probs."
+            f"labels has shape {array.shape}; pass a 1-D array with one class index per row of "
+            f"{argument} (for one-hot labels, labels.argmax(axis=1))."
         )
+    if array.shape[0] != n_samples:
+        raise InvalidInputError(
+            f"labels has {array.shape[0]} entries but {argument} has {n_samples} row(s); pass one "
+            f"label per row of {argument}."
+        )
+    expected = f"pass integer class indices in [0, {n_classes - 1}] that match the columns of {argument}."
     if array.dtype.kind in "UO":
-        raise InvalidInputError(
-            f"labels has dtype {array.dtype}; pass integer class indices in [0, {n_classes - 1}] "
-            "that match the columns of probs."
-        )
+        raise InvalidInputError(f"labels has dtype {array.dtype}; {expected}")
+    if array.dtype.kind == "f":
+        fractional = array[~np.isfinite(array) | (array != np.round(array))]
+        if fractional.size:
+            raise InvalidInputError(
+                f"labels contains non-integer values (first: {float(fractional[0])}); {expected}"
+            )
     return validation.check_labels(array, [str(index) for index in range(n_classes)], n_samples)
 
 

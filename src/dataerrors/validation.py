@@ -122,12 +122,13 @@ def check_labels(labels: Any, class_names: Sequence[str], n_samples: int) -> np.
 
 
 def check_scores(
-    logits: Any, probs: Any, n_samples: int, n_classes: int
+    logits: Any, probs: Any, n_samples: int, n_classes: int, stores: bool = True
 ) -> tuple[np.ndarray, bool]:
     """Return the model outputs as float32 (n_samples, n_classes) and whether they are logits.
 
     Probabilities that sum to 1 only up to rounding are renormalized with a
-    :class:`RenormalizedProbabilitiesWarning`.
+    :class:`RenormalizedProbabilitiesWarning`. ``stores`` says whether the caller stores what
+    passes, so that a rejection can say that nothing was stored.
     """
     if logits is not None and probs is not None:
         raise InvalidInputError("both logits and probs were given; pass only one of them.")
@@ -144,13 +145,15 @@ def check_scores(
         raise InvalidInputError(f"{argument} has dtype {array.dtype}; pass floating-point values.")
     input_dtype = array.dtype
     array = array.astype(np.float32, copy=False)
-    _check_finite(array, argument)
+    _check_finite(array, argument, stores)
     if argument == "logits":
         return array, True
     return _check_probability_rows(array, input_dtype), False
 
 
-def check_embeddings(embeddings: Any, n_samples: int, expected_dim: int | None) -> np.ndarray:
+def check_embeddings(
+    embeddings: Any, n_samples: int, expected_dim: int | None, stores: bool = True
+) -> np.ndarray:
     """Return embeddings as float32 (n_samples, n_dims), with n_dims equal to earlier batches'."""
     array = to_numpy(embeddings, "embeddings")
     if array.ndim != 2 or array.shape[0] != n_samples:
@@ -168,11 +171,11 @@ def check_embeddings(embeddings: Any, n_samples: int, expected_dim: int | None) 
     if array.dtype.kind not in "fiu":
         raise InvalidInputError(f"embeddings has dtype {array.dtype}; pass floating-point values.")
     array = array.astype(np.float32, copy=False)
-    _check_finite(array, "embeddings")
+    _check_finite(array, "embeddings", stores)
     return array
 
 
-def _check_finite(array: np.ndarray, argument: str) -> None:
+def _check_finite(array: np.ndarray, argument: str, stores: bool) -> None:
     finite = np.isfinite(array)
     if finite.all():
         return
@@ -180,7 +183,7 @@ def _check_finite(array: np.ndarray, argument: str) -> None:
     raise InvalidInputError(
         f"{argument} contains NaN or infinite values in {bad_rows.size} row(s), first at row "
         f"{int(bad_rows[0])}; check the model for divergence (learning rate, mixed-precision "
-        "overflow). Nothing from this call was stored."
+        "overflow)." + (" Nothing from this call was stored." if stores else "")
     )
 
 
