@@ -231,6 +231,19 @@ def test_watch_without_epoch_raises(root) -> None:
             model(values)
 
 
+@pytest.mark.parametrize("logged_ids", [list(range(100, 108)), [f"img-{row}" for row in range(8)]])
+def test_watch_unknown_ids_hint_indexed_dataset(root, logged_ids) -> None:
+    run = _id_run(root, 8, ids=logged_ids)
+    model = _identity_model()
+    tracked = watch(model, run).track(DataLoader(_id_dataset(8), batch_size=4))
+    run.set_epoch(0)
+    with pytest.raises(dataerrors.UnknownIdError, match=r"IndexedDataset\(dataset, ids=\.\.\.\)"):
+        for values, _ in tracked:
+            model(values)
+    run.flush()
+    assert run.epochs("training") == []
+
+
 def test_watch_batch_size_mismatch_raises(root) -> None:
     run = _id_run(root, 8)
     model = _identity_model()

@@ -25,6 +25,7 @@ from .errors import (
     SchemaVersionError,
     SkippedSignalWarning,
     StaleAnalysisWarning,
+    UnknownIdError,
     WriterError,
 )
 from .ranking import rank_label_errors
@@ -47,6 +48,7 @@ __all__ = [
     "SchemaVersionError",
     "SkippedSignalWarning",
     "StaleAnalysisWarning",
+    "UnknownIdError",
     "WriterError",
     "analyze",
     "init",

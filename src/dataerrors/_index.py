@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import InvalidInputError
+from .errors import InvalidInputError, UnknownIdError
 
 
 class SampleIndex:
@@ -30,7 +30,7 @@ class SampleIndex:
                 f"run.log_samples({split!r}, ids, labels, ...) before logging outputs."
             )
         if (ids.dtype.kind == "i") != (self.ids.dtype.kind == "i"):
-            raise InvalidInputError(
+            raise UnknownIdError(
                 f"{argument} are {'integers' if ids.dtype.kind == 'i' else 'strings'} but the "
                 f"samples of split {split!r} were logged with {self.id_kind} ids; use the same "
                 "id type everywhere."
@@ -40,7 +40,7 @@ class SampleIndex:
         found = self._sorted[positions] == ids
         if not found.all():
             missing = ids[~found][:5].tolist()
-            raise InvalidInputError(
+            raise UnknownIdError(
                 f"{argument} contains {int((~found).sum())} id(s) never logged as samples of "
                 f"split {split!r}, for example {missing}; log them with run.log_samples first, "
                 "or check that the split is right."

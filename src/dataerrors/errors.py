@@ -14,6 +14,10 @@ class InvalidInputError(DataErrorsError, ValueError):
     """An argument of a public function is invalid. Nothing was written."""
 
 
+class UnknownIdError(InvalidInputError):
+    """Outputs name sample ids that were never logged with ``run.log_samples`` for that split."""
+
+
 class RunExistsError(DataErrorsError, FileExistsError):
     """A run folder already exists and the caller asked for neither overwrite nor resume."""
 

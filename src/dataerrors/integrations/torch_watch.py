@@ -49,7 +49,7 @@ import torch
 from torch import nn
 
 from .. import validation
-from ..errors import DataErrorsWarning, InvalidInputError
+from ..errors import DataErrorsWarning, InvalidInputError, UnknownIdError
 from ..splits import TRAINING, check_split
 from .torch import EmbeddingCapture, IndexedDataset
 from .torch_batches import (
@@ -300,7 +300,13 @@ class Watcher:
         if embeddings is not None:
             check_batch_size(embeddings, "embeddings", batch.ids)
         split, epoch = target
-        keep = first_occurrences(batch.ids) & self._run._not_yet_logged(split, epoch, batch.ids)
+        try:
+            keep = first_occurrences(batch.ids) & self._run._not_yet_logged(split, epoch, batch.ids)
+        except UnknownIdError as error:
+            raise UnknownIdError(
+                f"{error} IndexedDataset numbers the items 0, 1, 2, ... unless it is given the ids "
+                "the samples were logged with: IndexedDataset(dataset, ids=...)."
+            ) from error
         self.n_repeats_skipped += int((~keep).sum())
         if not keep.any():
             return
