@@ -125,5 +125,5 @@ def test_invalid_arguments_raise(run: dataerrors.Run, kwargs: dict, message: str
 
 
 def test_stored_images_cannot_use_local_files(run: dataerrors.Run, tmp_path: Path) -> None:
-    with pytest.raises(InvalidInputError, match="stored inside the run"):
+    with pytest.raises(InvalidInputError, match=r"stored inside the run.*--images embed on the command line"):
         label_studio_tasks(run, "training", ids=[1], images="local-files", document_root=tmp_path)

@@ -120,6 +120,8 @@ def test_newer_schema_rejected(run: dataerrors.Run) -> None:
 def test_open_missing_run(tmp_path: Path) -> None:
     with pytest.raises(RunNotFoundError, match="run.json is missing"):
         dataerrors.open_run(tmp_path)
+    with pytest.raises(RunNotFoundError, match="the folder does not exist"):
+        dataerrors.open_run(tmp_path / "nope" / "run")
 
 
 def test_vectors_kept_for_last_epoch_only(run: dataerrors.Run) -> None:

@@ -202,7 +202,8 @@ def _task_input(
         if not path:
             raise InvalidInputError(
                 f"sample {sample_id!r} has no image file (its image is stored inside the run); "
-                "use images='embed'."
+                "embed the images instead (images='embed' in Python, --images embed on the "
+                "command line)."
             )
         root = Path(document_root).resolve()  # type: ignore[arg-type]
         try:

@@ -49,9 +49,12 @@ def read_manifest(layout: RunLayout) -> dict[str, Any]:
     try:
         text = layout.manifest.read_text(encoding="utf-8")
     except FileNotFoundError as error:
+        problem = (
+            f"{layout.manifest.name} is missing" if layout.folder.is_dir() else "the folder does not exist"
+        )
         raise RunNotFoundError(
-            f"{layout.folder} is not a dataerrors run: {layout.manifest.name} is missing. "
-            "Pass the folder that dataerrors.init() created (<root>/<project>/<run>)."
+            f"{layout.folder} is not a dataerrors run: {problem}. Pass the folder that "
+            "dataerrors.init() created (<root>/<project>/<run>)."
         ) from error
     manifest = json.loads(text)
     version = manifest.get("schema_version")
