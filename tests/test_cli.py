@@ -74,6 +74,10 @@ def test_export_unknown_suffix(logged_folder, tmp_path) -> None:
         (["--include-removed", "--out", "{tmp}/x.csv"], "--include-removed only applies to --cleaned"),
         (["--images", "local-files", "--out", "{tmp}/tasks.json"], "--images local-files needs --document-root"),
         (["--out", "{tmp}/missing/x.csv"], "does not exist; create it first"),
+        (["--samples", "all", "--out", "{tmp}/x.csv"], "--samples only applies to Label Studio"),
+        (["--images", "embed", "--format", "parquet", "--out", "{tmp}/x.parquet"],
+         "--images only applies to Label Studio"),
+        (["--cleaned", "--out", "{tmp}/tasks.json"], "--cleaned writes CSV or Parquet"),
     ],
 )
 def test_export_conflicting_options(logged_folder, tmp_path, options, message) -> None:

@@ -130,15 +130,14 @@ def summary(run_folder: Path, as_json: bool, top: int) -> None:
 @click.option("--include-removed", is_flag=True,
               help="With --cleaned: keep removed samples, with an is_removed column.")
 @click.option("--samples", "sample_set", type=click.Choice(["marked", "flagged", "edited", "all"]),
-              default="marked", show_default=True,
-              help="With Label Studio: which samples become tasks.")
-@click.option("--images", type=click.Choice(["embed", "local-files"]), default="embed",
-              show_default=True, help="With Label Studio: embed images in the tasks, or refer "
-              "to image files through Label Studio's local files storage.")
+              default=None, help="With Label Studio: which samples become tasks (default: marked).")
+@click.option("--images", type=click.Choice(["embed", "local-files"]), default=None,
+              help="With Label Studio: embed images in the tasks (default), or refer to image "
+              "files through Label Studio's local files storage.")
 @click.option("--document-root", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="With --images local-files: Label Studio's local files document root.")
 def export(run_folder: Path, split: str, file_format: str | None, out: Path, cleaned: bool,
-           include_removed: bool, sample_set: str, images: str,
+           include_removed: bool, sample_set: str | None, images: str | None,
            document_root: Path | None) -> None:
     """Write one split as CSV or Parquet (scores or cleaned labels), or Label Studio tasks."""
     from .exporters.cleaned import export_cleaned_labels
@@ -146,11 +145,17 @@ def export(run_folder: Path, split: str, file_format: str | None, out: Path, cle
     from .exporters.tabular import export_samples
     from .run import open_run
 
+    label_studio = file_format == "label-studio" or (
+        file_format is None and out.suffix.lower() == ".json"
+    )
     _check_export_options(file_format, out, cleaned, include_removed, images, document_root)
+    _check_label_studio_options(label_studio, cleaned, sample_set, images, document_root)
+    sample_set = sample_set or "marked"
     run = _call(lambda: open_run(run_folder))
-    if file_format == "label-studio" or (file_format is None and out.suffix.lower() == ".json"):
+    if label_studio:
         path = _call(lambda: export_label_studio(run, split, out, samples=sample_set,
-                                                 images=images, document_root=document_root))
+                                                 images=images or "embed",
+                                                 document_root=document_root))
         import json
 
         n_tasks = len(json.loads(path.read_text(encoding="utf-8")))
@@ -168,8 +173,29 @@ def export(run_folder: Path, split: str, file_format: str | None, out: Path, cle
     click.echo(f"Wrote {path}")
 
 
+def _check_label_studio_options(label_studio: bool, cleaned: bool, sample_set: str | None,
+                                images: str | None, document_root: Path | None) -> None:
+    """Reject options of one kind of export given for the other kind."""
+    if label_studio:
+        if cleaned:
+            raise click.UsageError(
+                "--cleaned writes CSV or Parquet, not Label Studio tasks; name the --out file "
+                ".csv or .parquet, or drop --cleaned (tasks already show edited labels)."
+            )
+        return
+    given = [name for name, value in (("--samples", sample_set), ("--images", images),
+                                      ("--document-root", document_root)) if value is not None]
+    if given:
+        raise click.UsageError(
+            f"{', '.join(given)} only {'applies' if len(given) == 1 else 'apply'} to Label Studio "
+            "exports; pass --format label-studio "
+            "(or an --out file ending in .json), or drop them."
+        )
+
+
 def _check_export_options(file_format: str | None, out: Path, cleaned: bool,
-                          include_removed: bool, images: str, document_root: Path | None) -> None:
+                          include_removed: bool, images: str | None,
+                          document_root: Path | None) -> None:
     """Reject export options that contradict each other, before anything is read or written."""
     from .exporters.tabular import FORMATS
 
