@@ -183,3 +183,22 @@ def test_underperforming_small_class() -> None:
     assert found[0]["is_small_class"]
     assert found[0]["size_ratio"] == pytest.approx(10 / 82)
     assert found[0]["most_confused_with"] == 0
+
+
+def test_underperforming_ignores_tiny_gaps() -> None:
+    confusion = np.diag([990, 990, 985, 995]).astype(np.int64)
+    confusion[2, 0] = 15  # F1 about 0.99 everywhere: a 0.005 gap is not underperformance
+    confusion[0, 0] -= 10
+    confusion[0, 1] = 10
+    found = underperforming_classes(class_metrics(confusion), confusion)
+    assert found == []
+
+
+def test_underperforming_finds_failed_classes_among_many() -> None:
+    # Six of ten classes are never predicted (F1 0), so the spread is large.
+    confusion = np.zeros((10, 10), dtype=np.int64)
+    for label in range(10):
+        confusion[label, label % 4] = 50
+    found = underperforming_classes(class_metrics(confusion), confusion)
+    assert sorted(entry["label"] for entry in found) == [4, 5, 6, 7, 8, 9]
+    assert all(entry["f1"] == 0 for entry in found)

@@ -47,7 +47,10 @@ def format_summary(summary: dict[str, Any], top: int = 10) -> str:
                     f"({100 * pair['share']:.1f}%)"
                 )
         if entry["underperforming_classes"]:
-            lines.append("  underperforming classes (F1 more than 1 std below the mean F1):")
+            lines.append(
+                "  underperforming classes (F1 more than 1 std and 0.02 below the mean F1, or "
+                "below half of it):"
+            )
             for entry_class in entry["underperforming_classes"]:
                 cause = "small class, imbalance likely" if entry_class["is_small_class"] else (
                     f"most confused with {entry_class.get('most_confused_with_name', '-')}"
@@ -124,7 +127,8 @@ def _cluster_lines(entry: dict[str, Any]) -> list[str]:
         return []
     lines = [
         f"  map clusters: {clusters['n_clusters']} (noise {100 * clusters['noise_share']:.1f}%); "
-        f"{len(clusters['high_dep_clusters'])} with mean DEP at least 2x the split's"
+        f"{len(clusters['high_dep_clusters'])} with mean DEP at least 2x the split's; "
+        "highest mean DEP first:"
     ]
     for cluster in clusters["clusters"][:N_PRINTED_CLUSTERS]:
         classes = ", ".join(

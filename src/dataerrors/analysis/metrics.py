@@ -9,8 +9,12 @@ import numpy as np
 
 from .._types import IntArray
 
-#: A class underperforms when its F1 is more than this many standard deviations below the mean F1.
+#: A class underperforms when its F1 is more than this many standard deviations below the mean F1,
 UNDERPERFORMING_STD = 1.0
+#: and more than this much below it: smaller gaps are noise when every class is nearly perfect,
+MIN_F1_GAP = 0.02
+#: or when its F1 is below this share of the mean F1, however spread out the classes are.
+LOW_F1_SHARE = 0.5
 #: A class smaller than this share of the mean class size is reported as a likely imbalance cause.
 SMALL_CLASS_RATIO = 0.5
 
@@ -88,7 +92,12 @@ def top_confused_pairs(confusion: np.ndarray, k: int = 20) -> list[dict[str, Any
 def underperforming_classes(
     metrics: ClassMetrics, confusion: np.ndarray
 ) -> list[dict[str, Any]]:
-    """Return the classes whose F1 is more than one standard deviation below the mean F1.
+    """Return the classes whose F1 is far below the mean F1 over classes.
+
+    A class underperforms when its F1 is more than one standard deviation and more than 0.02
+    below the mean, or below half the mean. The first rule alone flags classes 0.005 below the
+    mean when every class is near 1, and misses classes with F1 0 when many classes fail and
+    the spread is large; the floor and the second rule cover those cases.
 
     Only classes with at least one sample take part. Each entry gives the class's F1, its support
     against the mean support (``size_ratio``; below 0.5 the class is flagged as small, so imbalance
@@ -99,7 +108,9 @@ def underperforming_classes(
     if present.sum() < 2:
         return []
     f1 = metrics.f1[present]
-    cutoff = f1.mean() - UNDERPERFORMING_STD * f1.std()
+    cutoff = max(
+        f1.mean() - max(UNDERPERFORMING_STD * f1.std(), MIN_F1_GAP), LOW_F1_SHARE * f1.mean()
+    )
     mean_support = metrics.support[present].mean()
     off_diagonal = confusion.copy()
     np.fill_diagonal(off_diagonal, 0)

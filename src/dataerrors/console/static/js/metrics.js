@@ -44,7 +44,7 @@ function render(metrics) {
       stat("Hard samples", metrics.difficulty_counts ? formatInt(metrics.difficulty_counts.hard) : "–")),
     el("div", { class: "panel" }, el("h3", {}, `Per class: F1, precision and recall · mean F1 ${formatFloat(metrics.mean_f1, 3)}`),
       el("div", { id: "class-chart", style: "height:340px" }),
-      el("div", { class: "small muted" }, "Dashed line: mean F1 over classes. Red F1 bars: underperforming classes (F1 more than one standard deviation below the mean), with their size against the average class size under their name. The score axis starts near the lowest bar.")),
+      el("div", { class: "small muted" }, "Dashed line: mean F1 over classes. Red F1 bars: underperforming classes (F1 more than one standard deviation and 0.02 below the mean, or below half of it), with their size against the average class size under their name. The score axis starts near the lowest bar.")),
     el("div", { class: "panel" }, el("h3", {}, "Samples per class"), el("div", { id: "size-chart", style: "height:220px" })),
     el("div", { class: "two-col" },
       el("div", { class: "panel" }, el("h3", {}, "Confusion matrix (given label × prediction)"), el("div", { id: "confusion", style: "height:460px" })),
@@ -140,7 +140,7 @@ function pairsTable(pairs) {
 }
 
 function underperformingTable(entries) {
-  if (!entries.length) return el("div", { class: "muted" }, "No class is more than one standard deviation below the mean F1.");
+  if (!entries.length) return el("div", { class: "muted" }, "No class is more than one standard deviation and 0.02 below the mean F1, or below half of it.");
   return el("table", { class: "plain" },
     el("thead", {}, el("tr", {}, el("th", {}, "Class"), el("th", {}, "F1 vs mean"), el("th", {}, "Size vs avg"), el("th", {}, "Likely cause"))),
     el("tbody", {}, entries.map((entry) => el("tr", { class: "link", title: "Show this class's samples", onclick: () => { setFilters({ label: [entry.label] }, { replace: true }); showView("samples"); } },
