@@ -183,11 +183,11 @@ def _check_label_studio_options(label_studio: bool, cleaned: bool, sample_set: s
                 ".csv or .parquet, or drop --cleaned (tasks already show edited labels)."
             )
         return
-    given = [name for name, value in (("--samples", sample_set), ("--images", images),
+    misplaced = [name for name, value in (("--samples", sample_set), ("--images", images),
                                       ("--document-root", document_root)) if value is not None]
-    if given:
+    if misplaced:
         raise click.UsageError(
-            f"{', '.join(given)} only {'applies' if len(given) == 1 else 'apply'} to Label Studio "
+            f"{', '.join(misplaced)} only {'applies' if len(misplaced) == 1 else 'apply'} to Label Studio "
             "exports; pass --format label-studio "
             "(or an --out file ending in .json), or drop them."
         )

@@ -21,6 +21,7 @@ def format_summary(summary: dict[str, Any], top: int = 10) -> str:
     for split, entry in summary["splits"].items():
         lines.append("")
         lines.append(f"== {split}: {entry['n_samples']} samples, epochs {entry['epochs']}")
+        lines.extend(f"  caution: {caution['message']}" for caution in entry.get("cautions", []))
         if not entry["n_scored"]:
             lines.append("  no labelled sample with outputs; nothing to score.")
             lines.extend(_coverage_lines(entry))

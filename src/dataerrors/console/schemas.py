@@ -163,6 +163,8 @@ class CoverageSplit(BaseModel):
     n_out_of_coverage: int | None
     out_of_coverage_rate: float | None
     summary: Any = None
+    cautions: list[str] = Field(default_factory=list,
+                                description="Why this split's out-of-coverage rate may mislead.")
 
 
 class Coverage(BaseModel):

@@ -19,6 +19,7 @@ from .._index import SampleIndex
 from .._progress import Reporter
 from ..store import manifest as manifest_store
 from ..store import reader
+from .cautions import add_cautions
 from .context import AnalysisContext, SplitAnalysis
 from .coverage_step import score_coverage
 from .map_step import map_embeddings
@@ -71,6 +72,7 @@ def analyze(run: "Run", progress: bool = False, workers: int | None = None) -> d
     for split, analysis in splits.items():
         reader.write_analysis(layout, split, pa.table(_ordered_columns(analysis.id_column, analysis.columns)))
         summary["splits"][split] = analysis.summary
+    add_cautions(summary)
     reader.write_summary(layout, summary)
 
     def mark(manifest: dict[str, Any]) -> None:

@@ -36,6 +36,9 @@ class Metrics(BaseModel):
     )
     top_confused_pairs: list[dict[str, Any]] = Field(default_factory=list)
     underperforming_classes: list[dict[str, Any]] = Field(default_factory=list)
+    cautions: list[dict[str, str]] = Field(
+        default_factory=list, description="Notes that put the split's figures in context: kind, message."
+    )
 
 
 @router.get("/splits/{split}/metrics", response_model=Metrics,
@@ -63,10 +66,14 @@ def _split_coverage(session: RunSession, split: str) -> CoverageSplit:
     except RunNotFoundError:
         names = []
     n_samples = sample_queries.count_samples(layout, split) if names else 0
-    summary = _summary_coverage(session, split)
+    entry = _summary_entry(session, split)
+    summary = entry.get("coverage")
+    cautions = [caution["message"] for caution in entry.get("cautions", [])
+                if caution.get("kind") == "coverage"]
     if "is_out_of_coverage" not in names:
         return CoverageSplit(split=split, available=False, n_samples=n_samples,
-                             n_out_of_coverage=None, out_of_coverage_rate=None, summary=summary)
+                             n_out_of_coverage=None, out_of_coverage_rate=None, summary=summary,
+                             cautions=cautions)
     counts = {
         row["value"]: row["n_samples"]
         for row in session.queries.group_counts(split, "is_out_of_coverage").to_pylist()
@@ -75,11 +82,12 @@ def _split_coverage(session: RunSession, split: str) -> CoverageSplit:
     return CoverageSplit(
         split=split, available=True, n_samples=n_samples, n_out_of_coverage=n_out,
         out_of_coverage_rate=n_out / n_samples if n_samples else None, summary=summary,
+        cautions=cautions,
     )
 
 
-def _summary_coverage(session: RunSession, split: str) -> Any:
+def _summary_entry(session: RunSession, split: str) -> dict[str, Any]:
     try:
-        return session.run.summary().get("splits", {}).get(split, {}).get("coverage")
+        return session.run.summary().get("splits", {}).get(split, {})
     except RunNotFoundError:
-        return None
+        return {}

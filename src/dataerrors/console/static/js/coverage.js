@@ -3,7 +3,7 @@
 
 import { getJson, runPath, splitPath } from "./api.js";
 import { openDetail } from "./detail.js";
-import { el, formatFloat, formatInt, formatPercent, reportError, thumbnail } from "./dom.js";
+import { cautionPanel, el, formatFloat, formatInt, formatPercent, reportError, thumbnail } from "./dom.js";
 import { emit, isTextRun, setFilters, showView, state } from "./state.js";
 
 const N_SHOWN = 48;
@@ -47,6 +47,7 @@ function render(coverage, available) {
   picker.value = chosenSplit;
   picker.addEventListener("change", () => { chosenSplit = picker.value; loadSamples(); });
   root.replaceChildren(el("div", { class: "stack" },
+    coverage.splits.flatMap((entry) => (entry.cautions || []).map((message) => cautionPanel(`${entry.split}: ${message}`))),
     el("div", { class: "panel" }, el("h3", {}, "Out-of-coverage rate per split"), ratesTable(coverage.splits),
       el("div", { class: "small muted" }, "A sample is out of coverage when it is farther from the training embeddings than the threshold calibrated on held-out training samples.")),
     el("div", { class: "panel" },

@@ -62,3 +62,8 @@ export function reportError(error) {
 }
 
 export const isTyping = (event) => ["INPUT", "SELECT", "TEXTAREA"].includes(event.target?.tagName) && event.target.type !== "checkbox";
+
+// A highlighted note that puts a figure of the analysis in context.
+export function cautionPanel(message) {
+  return el("div", { class: "panel caution", role: "note" }, el("b", {}, "Caution: "), message);
+}
