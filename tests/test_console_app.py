@@ -52,6 +52,22 @@ def test_runs_are_listed(client: TestClient, mnist_console_run: Path) -> None:
     assert body["runs"][0]["splits"] == ["training", "test"]
 
 
+def test_copied_run_folder_is_its_own_run(mnist_console_run: Path, tmp_path: Path) -> None:
+    import shutil
+
+    root = tmp_path / "runs"
+    shutil.copytree(mnist_console_run, root / "mnist" / "mnist-cnn")
+    shutil.copytree(mnist_console_run, root / "mnist" / "copy")  # same run.json names
+    copies = TestClient(create_app(root))
+    keys = [run["key"] for run in copies.get("/api/runs").json()["runs"]]
+    assert keys == ["mnist/copy", "mnist/mnist-cnn"]
+    response = copies.post("/api/runs/mnist/copy/edits",
+                           json={"split": "training", "edits": [{"id": 0, "action": "remove"}]})
+    assert response.status_code == 201
+    assert (root / "mnist" / "copy" / "edits.sqlite").exists()
+    assert not (root / "mnist" / "mnist-cnn" / "edits.sqlite").exists()
+
+
 def test_one_run_folder_can_be_served(mnist_console_run: Path) -> None:
     single = TestClient(create_app(mnist_console_run))
     assert [run["key"] for run in single.get("/api/runs").json()["runs"]] == ["mnist/mnist-cnn"]

@@ -76,8 +76,9 @@ class Selection:
 class RunSession:
     """One run served by the console, with its caches."""
 
-    def __init__(self, run: Run) -> None:
+    def __init__(self, run: Run, key: str | None = None) -> None:
         self.run = run
+        self._key = key or f"{run.project}/{run.name}"
         self.queries = RunQueries(run.layout)
         self.thumbnails = LruCache(THUMBNAIL_CACHE_BYTES, size_of=len)
         self._selections = LruCache(MAX_SELECTIONS)
@@ -87,7 +88,12 @@ class RunSession:
 
     @property
     def key(self) -> str:
-        return f"{self.run.project}/{self.run.name}"
+        """The run's address in the console: its folder's parent and name, ``project/run``.
+
+        A copied run folder keeps the project and run names of its ``run.json``, so the folder
+        names, not the manifest, tell copies apart.
+        """
+        return self._key
 
     def check_split(self, split: str) -> str:
         """Return ``split`` if the run logged it, else raise a 404 that lists the splits."""
@@ -185,7 +191,7 @@ class RunCatalog:
         if folder is None:
             raise not_found(f"run {key!r} is not under {self.target}; list runs at /api/runs.")
         try:
-            session = RunSession(open_run(folder))
+            session = RunSession(open_run(folder), key)
         except RunNotFoundError as error:
             raise not_found(str(error)) from error
         except SchemaVersionError as error:
