@@ -20,6 +20,16 @@ def test_mnist_files_official_order() -> None:
     assert labels[:5].tolist() == [7, 2, 1, 0, 4]
 
 
+def test_training_bars_stay_off_pipes(capsys) -> None:
+    from dataerrors.demos.mnist import _progress
+
+    loader = [1, 2, 3]
+    # Under pytest, stderr is captured (not a terminal), like a log file.
+    assert _progress(loader, "epoch 1/1 train", enabled=True) is loader
+    assert list(_progress(loader, "epoch 1/1 train", enabled=True)) == loader
+    assert capsys.readouterr().out == ""
+
+
 @pytest.mark.slow
 def test_demo_subset_ranks_confirmed_errors(tmp_path) -> None:
     # A third of the training set keeps the test short. This setting put 10 of the 15 confirmed

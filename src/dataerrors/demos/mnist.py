@@ -180,8 +180,13 @@ def small_cnn() -> "torch.nn.Module":  # noqa: F821
 
 
 def _progress(loader: object, description: str, enabled: bool) -> object:
+    """Wrap ``loader`` in a progress bar on stderr, when stderr is a terminal or a notebook."""
     if not enabled:
         return loader
+    from rich.console import Console
     from rich.progress import track
 
-    return track(loader, description=description, transient=True)
+    console = Console(stderr=True)
+    if not console.is_terminal and not console.is_jupyter:
+        return loader  # a log file would only get blank lines where the bars were
+    return track(loader, description=description, transient=True, console=console)

@@ -55,10 +55,11 @@ def map_embeddings(context: AnalysisContext) -> None:
     if fit_rows.shape[0] == 0:
         _skip(context, "no training sample has embeddings")
         return
-    description = f"map: fitting UMAP on {fit_rows.shape[0]} training samples"
-    with context.reporter.step(description, 2) as step:
+    n_fit = fit_rows.shape[0]
+    with context.reporter.step(f"map: fitting UMAP on {n_fit} training samples", 1) as step:
         embedding_map = fit_map(fit_embeddings, seed=SEED)
         step.advance()
+    with context.reporter.step(f"map: HDBSCAN clusters of the {n_fit} fitted points", 1) as step:
         cluster_model, fit_clusters_found = fit_clusters(embedding_map.coordinates, n_jobs=context.workers)
         step.advance()
     del fit_embeddings
