@@ -261,8 +261,9 @@ def test_watch_forward_without_ids_warns_once(root) -> None:
     model = _identity_model()
     watcher = watch(model, run)
     run.set_epoch(0)
-    with pytest.warns(UnloggedForwardWarning, match="without sample ids"):
+    with pytest.warns(UnloggedForwardWarning, match="without sample ids") as caught:
         model(torch.zeros(2, 1))
+    assert caught[0].filename == __file__  # points at the forward call, not into torch
     watcher.set_ids([0, 1])
     model(torch.zeros(2, 1))
     with warnings.catch_warnings():

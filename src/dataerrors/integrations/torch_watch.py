@@ -39,6 +39,7 @@ shard).
 from __future__ import annotations
 
 import logging
+import sys
 import warnings
 import weakref
 from dataclasses import dataclass
@@ -353,7 +354,7 @@ class Watcher:
             "watcher.set_ids(ids) before each forward pass; a second forward pass on the same "
             "batch is never logged. With the Trainer, give the dataset an 'id' column.",
             UnloggedForwardWarning,
-            stacklevel=3,
+            stacklevel=_caller_stacklevel(),
         )
 
     def _remove_hooks(self) -> None:
@@ -415,3 +416,18 @@ def _check_module(model: object) -> None:
         raise InvalidInputError(
             f"model is a {type(model).__name__}; pass a torch.nn.Module."
         )
+
+
+def _caller_stacklevel() -> int:
+    """Return the ``warnings.warn`` stacklevel of the first frame outside torch and dataerrors.
+
+    A forward hook runs inside torch's module call, so a fixed stacklevel would point the warning
+    at torch's code instead of the caller's ``model(inputs)`` line.
+    """
+    import os
+
+    skipped = (os.path.dirname(torch.__file__), os.path.dirname(os.path.dirname(__file__)))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(skipped):
+        frame, level = frame.f_back, level + 1
+    return level
