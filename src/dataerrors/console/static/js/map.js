@@ -327,11 +327,12 @@ function renderSelection() {
     return;
   }
   const labelCounts = Object.entries(selection.counts.label || {}).sort((a, b) => b[1] - a[1]).slice(0, 5);
+  // replaceChildren, unlike el, writes a null argument as the text "null": leave out with "".
   panel.replaceChildren(
     el("h3", {}, "Selection"),
     el("div", {}, el("b", { id: "selection-count" }, formatInt(selection.n_selected)), " points · mean DEP ", el("b", {}, formatFloat(selection.mean_dep, 3))),
     selection.n_matching_filters !== undefined && matching
-      ? el("div", { id: "selection-matching" }, el("b", {}, formatInt(selection.n_matching_filters)), " of them match the Samples filters") : null,
+      ? el("div", { id: "selection-matching" }, el("b", {}, formatInt(selection.n_matching_filters)), " of them match the Samples filters") : "",
     el("div", { class: "small muted" }, "Given labels: ", labelCounts.map(([label, count]) => `${state.run.class_names[Number(label)] ?? label} (${formatInt(count)})`).join(", ") || "–"),
     el("div", { class: "actions" },
       el("button", { class: "primary", id: "show-selection", disabled: !(matching && selection.n_matching_filters !== undefined ? selection.n_matching_filters : selection.n_selected), onclick: showSelection }, "Show in Samples"),
