@@ -337,6 +337,7 @@ def test_map_filter_follows_split_and_edits(page) -> None:  # type: ignore[no-un
     page.keyboard.press("1")
     page.locator("[data-flag='edited']").click()
     page.wait_for_function("document.querySelector('#match-count')?.textContent === '0 matching'")
+    assert page.get_by_role("button", name="Select all 0").is_disabled()
     page.keyboard.press("2")
     page.wait_for_function("document.querySelector('#map-filter-note')?.textContent.startsWith('0 of 600')", timeout=30_000)
     page.keyboard.press("1")

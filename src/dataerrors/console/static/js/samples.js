@@ -97,7 +97,7 @@ function renderToolbar(page) {
   const size = el("select", { "aria-label": "Rows per page" }, [25, 50, 100, 200].map((n) => el("option", { value: n }, `${n} per page`)));
   size.value = String(state.limit);
   size.addEventListener("change", () => { state.limit = Number(size.value); state.offset = 0; load(); });
-  const selectAll = el("button", { class: "secondary", title: `Select every matching sample (up to ${formatInt(MAX_SELECT_ALL)})` },
+  const selectAll = el("button", { class: "secondary", title: `Select every matching sample (up to ${formatInt(MAX_SELECT_ALL)})`, disabled: page.n_matching === 0 },
     `Select all ${formatInt(page.n_matching)}`);
   selectAll.addEventListener("click", selectAllMatching);
   root.querySelector("#samples-toolbar").replaceChildren(
