@@ -445,6 +445,17 @@ def test_exports_after_edits(edit_client: TestClient) -> None:
     assert_error(edit_client.get(f"{TRAINING}/exports/cleaned-labels", params={"format": "xlsx"}), 422, "format")
 
 
+def test_label_studio_file_names(client: TestClient) -> None:
+    names = {
+        samples: client.get(f"{TRAINING}/exports/label-studio", params={"samples": samples}).headers["content-disposition"]
+        for samples in ("marked", "flagged")
+    }
+    assert 'filename="mnist-mnist-cnn-training-label-studio-marked.json"' in names["marked"]
+    assert 'filename="mnist-mnist-cnn-training-label-studio-flagged.json"' in names["flagged"]
+    by_ids = client.get(f"{TRAINING}/exports/label-studio", params={"ids": [3]})
+    assert 'filename="mnist-mnist-cnn-training-label-studio-ids.json"' in by_ids.headers["content-disposition"]
+
+
 def test_label_studio_export_of_a_selection(edit_client: TestClient) -> None:
     square = [[-1e6, -1e6], [1e6, -1e6], [1e6, 1e6], [-1e6, 1e6]]
     token = edit_client.post(f"{TRAINING}/selections", json={"polygon": square}).json()["selection"]

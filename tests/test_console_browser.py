@@ -148,6 +148,17 @@ def test_load_sort_lasso_relabel_export(page, screenshots: Path, tmp_path: Path)
 
 
 def test_mark_for_labeling_and_export_label_studio(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # Nothing marked yet: the console shows a message instead of downloading an empty task list.
+    downloads = []
+    page.on("download", lambda download: downloads.append(download))
+    page.keyboard.press("5")
+    page.click("[data-export='label-studio-training']")
+    page.wait_for_selector(".toast.error >> text=No sample of split training is marked for labeling")
+    page.wait_for_timeout(500)
+    assert downloads == []
+    page.keyboard.press("1")
+    page.wait_for_selector("#samples-table tbody tr")
+
     top_id = row_ids(page)[0]
     page.keyboard.press("m")
     page.wait_for_selector(".flag.pending")
@@ -156,6 +167,7 @@ def test_mark_for_labeling_and_export_label_studio(page, tmp_path: Path) -> None
     page.wait_for_selector("#batches .batch")
     with page.expect_download() as download:
         page.click("[data-export='label-studio-training']")
+    assert download.value.suggested_filename == "mnist-mnist-cnn-training-label-studio-marked.json"
     path = tmp_path / "tasks.json"
     download.value.save_as(path)
     tasks = json.loads(path.read_text())
