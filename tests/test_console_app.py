@@ -72,6 +72,13 @@ def test_run_describes_its_splits(client: TestClient) -> None:
     assert "likely_mislabeled" in body["flags"]
 
 
+def test_split_thumbnail_url_template(client: TestClient) -> None:
+    training = client.get(RUN).json()["split_info"][0]
+    sample = client.get(f"{TRAINING}/samples/3").json()["sample"]
+    assert training["thumbnail_url_template"].replace("{id}", "3") == sample["thumbnail_url"]
+    assert client.get(training["thumbnail_url_template"].replace("{id}", "3")).status_code == 200
+
+
 def test_unknown_run_and_split_are_404(client: TestClient) -> None:
     assert_error(client.get("/api/runs/mnist/nope"), 404, "run 'mnist/nope' is not under")
     assert_error(client.get(f"{RUN}/splits/validation/samples"), 404, "split 'validation' is not in run")
@@ -553,3 +560,4 @@ def test_run_without_images_has_no_thumbnail_urls(tmp_path: Path) -> None:
     assert {row["thumbnail_url"] for row in rows} == {None}
     detail = client.get("/api/runs/project/plain/splits/training/samples/3").json()
     assert detail["sample"]["image_url"] is None
+    assert client.get("/api/runs/project/plain").json()["split_info"][0]["thumbnail_url_template"] is None

@@ -364,3 +364,14 @@ def test_map_filter_follows_split_and_edits(page) -> None:  # type: ignore[no-un
     page.wait_for_function("document.querySelector('#match-count')?.textContent === '1 matching'")
     page.keyboard.press("2")
     page.wait_for_function("document.querySelector('#map-filter-note')?.textContent.startsWith('1 of 600')", timeout=30_000)
+
+
+def test_cart_thumbnail_after_reload(page) -> None:  # type: ignore[no-untyped-def]
+    page.keyboard.press("m")
+    page.wait_for_selector(".flag.pending")
+    page.reload()
+    page.wait_for_selector("#samples-table tbody tr")
+    page.keyboard.press("5")
+    page.wait_for_selector("#cart .cart-item")
+    assert page.locator("#cart .cart-item img.thumb").count() == 1
+    assert page.locator("#cart .cart-item .thumb-missing").count() == 0

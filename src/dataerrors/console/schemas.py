@@ -37,6 +37,10 @@ class SplitInfo(BaseModel):
     has_map: bool = Field(description="Whether the analysis has 2D map coordinates x, y.")
     has_clusters: bool
     has_coverage: bool = Field(description="Whether the analysis has out-of-coverage flags.")
+    thumbnail_url_template: str | None = Field(
+        None, description="A sample's thumbnail_url with {id} in place of its URL-encoded id; "
+        "null in text runs and in splits logged without images."
+    )
 
 
 class RunSummary(BaseModel):

@@ -12,6 +12,7 @@ from ...store.sample_queries import FLAGS
 from ..catalog import RunSession
 from ..params import get_session
 from ..schemas import ERROR_RESPONSES, RunInfo, RunList, RunSummary, SplitInfo
+from ..serialize import media_url_templates
 
 router = APIRouter(prefix="/api/runs", tags=["runs"], responses=ERROR_RESPONSES)
 
@@ -66,4 +67,5 @@ def _split_info(session: RunSession, split: str) -> SplitInfo:
         has_map="x" in names and "y" in names,
         has_clusters="cluster" in names,
         has_coverage="is_out_of_coverage" in names,
+        thumbnail_url_template=media_url_templates(session, split)["thumbnail_url"],
     )
