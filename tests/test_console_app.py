@@ -79,6 +79,15 @@ def test_split_thumbnail_url_template(client: TestClient) -> None:
     assert client.get(training["thumbnail_url_template"].replace("{id}", "3")).status_code == 200
 
 
+def test_split_without_outputs_has_nothing_scored(tmp_path: Path, client: TestClient) -> None:
+    run = dataerrors.init("project", "unscored", ["a", "b"], root=tmp_path)
+    run.log_samples("training", np.arange(20), np.arange(20) % 2)
+    run.finish(progress=False)
+    unscored = TestClient(create_app(tmp_path)).get("/api/runs/project/unscored").json()
+    assert unscored["split_info"][0]["n_scored"] == 0
+    assert client.get(RUN).json()["split_info"][0]["n_scored"] == 600
+
+
 def test_unknown_run_and_split_are_404(client: TestClient) -> None:
     assert_error(client.get("/api/runs/mnist/nope"), 404, "run 'mnist/nope' is not under")
     assert_error(client.get(f"{RUN}/splits/validation/samples"), 404, "split 'validation' is not in run")

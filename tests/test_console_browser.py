@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+import numpy as np
 import pandas as pd
 import pytest
 
+import dataerrors
 from dataerrors.console.server import start_in_thread
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -36,8 +39,12 @@ def console_url(console_run_copy: Path) -> Iterator[str]:
     server.stop()
 
 
-@pytest.fixture
-def page(console_url: str) -> Iterator["playwright_api.Page"]:
+@contextmanager
+def open_console(url: str) -> Iterator["playwright_api.Page"]:
+    """Open the console at ``url`` in headless Chromium, once its samples table shows rows.
+
+    Fails on leaving when the page raised a script error or the server responded with a 5xx.
+    """
     with playwright_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
@@ -46,11 +53,17 @@ def page(console_url: str) -> Iterator["playwright_api.Page"]:
         browser_page.on("pageerror", lambda error: errors.append(str(error)))
         browser_page.on("response", lambda response: errors.append(f"{response.status} {response.url}")
                         if response.status >= 500 else None)
-        browser_page.goto(console_url)
+        browser_page.goto(url)
         browser_page.wait_for_selector("#samples-table tbody tr", timeout=30_000)
         yield browser_page
         browser.close()
         assert errors == []
+
+
+@pytest.fixture
+def page(console_url: str) -> Iterator["playwright_api.Page"]:
+    with open_console(console_url) as browser_page:
+        yield browser_page
 
 
 @pytest.fixture
@@ -375,3 +388,17 @@ def test_cart_thumbnail_after_reload(page) -> None:  # type: ignore[no-untyped-d
     page.wait_for_selector("#cart .cart-item")
     assert page.locator("#cart .cart-item img.thumb").count() == 1
     assert page.locator("#cart .cart-item .thumb-missing").count() == 0
+
+
+def test_unscored_run_explains_empty_scores(tmp_path: Path) -> None:
+    run = dataerrors.init("project", "unscored", ["a", "b"], root=tmp_path)
+    run.log_samples("training", np.arange(20), np.arange(20) % 2, inputs=np.zeros((20, 8, 8), np.uint8))
+    run.finish(progress=False)
+    server = start_in_thread(tmp_path, port=0, user="e2e")
+    try:
+        with open_console(server.url) as page:
+            assert "nothing to score" in page.locator("#view-samples .unscored-note").inner_text()
+            page.keyboard.press("3")
+            assert "nothing to score" in page.locator("#view-metrics .unscored-note").inner_text()
+    finally:
+        server.stop()
