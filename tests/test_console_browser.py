@@ -379,6 +379,71 @@ def test_map_filter_follows_split_and_edits(page) -> None:  # type: ignore[no-un
     page.wait_for_function("document.querySelector('#map-filter-note')?.textContent.startsWith('1 of 600')", timeout=30_000)
 
 
+def drag_box(page, left: float, top: float, right: float, bottom: float) -> None:  # type: ignore[no-untyped-def]
+    """Draw a box on the map between fractions of its drawing area (0 is the left or top edge)."""
+    page.get_by_role("button", name="Box").click()
+    area = page.locator("#map-lasso").bounding_box()
+    page.mouse.move(area["x"] + area["width"] * left, area["y"] + area["height"] * top)
+    page.mouse.down()
+    page.mouse.move(area["x"] + area["width"] * right, area["y"] + area["height"] * bottom, steps=8)
+    page.mouse.up()
+
+
+def test_map_selection_in_address(page, console_run_copy: Path) -> None:  # type: ignore[no-untyped-def]
+    page.keyboard.press("2")
+    page.locator("#map-lasso").wait_for(timeout=30_000)
+    page.wait_for_timeout(500)
+    drag_box(page, 0.1, 0.1, 0.6, 0.7)
+    page.wait_for_selector("#selection-count", timeout=15_000)
+    n_selected = page.locator("#selection-count").inner_text()
+    page.click("#show-selection")
+    page.wait_for_function(f"document.querySelector('#match-count')?.textContent === '{n_selected} matching'")
+    page.wait_for_function("location.hash.includes('shape=')")
+    ids = row_ids(page)
+
+    # A reload re-creates the selection from the shape in the address.
+    page.reload()
+    page.wait_for_function(f"document.querySelector('#match-count')?.textContent === '{n_selected} matching'")
+    assert row_ids(page) == ids
+    assert page.locator(".selection-chip").inner_text().startswith(f"Map selection {n_selected}")
+    assert page.locator(".toast.error").count() == 0
+
+    # So does a new server, which has none of the old selections; its map shows the selection.
+    url, address = page.url.split("#")
+    server = start_in_thread(console_run_copy.parent.parent, port=0, user="e2e")
+    try:
+        page.goto(f"{server.url}#{address}")
+        page.wait_for_function(f"document.querySelector('#match-count')?.textContent === '{n_selected} matching'")
+        assert row_ids(page) == ids
+        page.keyboard.press("2")
+        page.wait_for_selector("#selection-count", timeout=30_000)
+        assert page.locator("#selection-count").inner_text() == n_selected
+    finally:
+        server.stop()
+
+    # A long lasso is stored with at most 100 vertices, which read back unchanged.
+    stored = page.evaluate("""async () => {
+        const { decodeShape, encodeShape, simplifyShape } = await import("/static/js/shape.js");
+        const circle = Array.from({ length: 1000 }, (_, i) => [Math.cos(i / 159.15), 3 * Math.sin(i / 159.15)]);
+        const shape = simplifyShape(circle, [-1, 1], [-3, 3]);
+        return { shape, decoded: decodeShape(encodeShape(shape)), text: encodeShape(shape) };
+    }""")
+    assert 90 <= len(stored["shape"]) <= 100
+    assert stored["decoded"] == stored["shape"]
+    assert len(stored["text"]) < 2000
+    # The larger extent is 6, so coordinates keep 4 decimals: the power of ten at most 6e-4.
+    assert all(abs(value * 1e4 - round(value * 1e4)) < 1e-6 for vertex in stored["shape"] for value in vertex)
+
+    # A shape the console could not have written is left out, and the whole split is listed.
+    too_many_vertices = "_".join(["0.5"] * 2 * 1000)
+    for shape in ("1_2_3", "1_2_3_4_x_6", too_many_vertices):
+        with page.expect_event("load"):
+            page.goto(f"{url}#shape={shape}")
+        page.wait_for_function("document.querySelector('#match-count')?.textContent === '600 matching'")
+        assert "shape=" in page.locator(".toast.error", has_text="Left out of the address").inner_text()
+        assert page.locator(".selection-chip").count() == 0
+
+
 def test_cart_thumbnail_after_reload(page) -> None:  # type: ignore[no-untyped-def]
     page.keyboard.press("m")
     page.wait_for_selector(".flag.pending")
