@@ -88,6 +88,22 @@ def test_run_describes_its_splits(client: TestClient) -> None:
     assert "likely_mislabeled" in body["flags"]
 
 
+def test_split_thumbnail_url_template(client: TestClient) -> None:
+    training = client.get(RUN).json()["split_info"][0]
+    sample = client.get(f"{TRAINING}/samples/3").json()["sample"]
+    assert training["thumbnail_url_template"].replace("{id}", "3") == sample["thumbnail_url"]
+    assert client.get(training["thumbnail_url_template"].replace("{id}", "3")).status_code == 200
+
+
+def test_split_without_outputs_has_nothing_scored(tmp_path: Path, client: TestClient) -> None:
+    run = dataerrors.init("project", "unscored", ["a", "b"], root=tmp_path)
+    run.log_samples("training", np.arange(20), np.arange(20) % 2)
+    run.finish(progress=False)
+    unscored = TestClient(create_app(tmp_path)).get("/api/runs/project/unscored").json()
+    assert unscored["split_info"][0]["n_scored"] == 0
+    assert client.get(RUN).json()["split_info"][0]["n_scored"] == 600
+
+
 def test_unknown_run_and_split_are_404(client: TestClient) -> None:
     assert_error(client.get("/api/runs/mnist/nope"), 404, "run 'mnist/nope' is not under")
     assert_error(client.get(f"{RUN}/splits/validation/samples"), 404, "split 'validation' is not in run")
@@ -461,6 +477,17 @@ def test_exports_after_edits(edit_client: TestClient) -> None:
     assert_error(edit_client.get(f"{TRAINING}/exports/cleaned-labels", params={"format": "xlsx"}), 422, "format")
 
 
+def test_label_studio_file_names(client: TestClient) -> None:
+    names = {
+        samples: client.get(f"{TRAINING}/exports/label-studio", params={"samples": samples}).headers["content-disposition"]
+        for samples in ("marked", "flagged")
+    }
+    assert 'filename="mnist-mnist-cnn-training-label-studio-marked.json"' in names["marked"]
+    assert 'filename="mnist-mnist-cnn-training-label-studio-flagged.json"' in names["flagged"]
+    by_ids = client.get(f"{TRAINING}/exports/label-studio", params={"ids": [3]})
+    assert 'filename="mnist-mnist-cnn-training-label-studio-ids.json"' in by_ids.headers["content-disposition"]
+
+
 def test_label_studio_export_of_a_selection(edit_client: TestClient) -> None:
     square = [[-1e6, -1e6], [1e6, -1e6], [1e6, 1e6], [-1e6, 1e6]]
     token = edit_client.post(f"{TRAINING}/selections", json={"polygon": square}).json()["selection"]
@@ -558,3 +585,4 @@ def test_run_without_images_has_no_thumbnail_urls(tmp_path: Path) -> None:
     assert {row["thumbnail_url"] for row in rows} == {None}
     detail = client.get("/api/runs/project/plain/splits/training/samples/3").json()
     assert detail["sample"]["image_url"] is None
+    assert client.get("/api/runs/project/plain").json()["split_info"][0]["thumbnail_url_template"] is None

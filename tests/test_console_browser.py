@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+import numpy as np
 import pandas as pd
 import pytest
 
+import dataerrors
 from dataerrors.console.server import start_in_thread
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -36,8 +39,12 @@ def console_url(console_run_copy: Path) -> Iterator[str]:
     server.stop()
 
 
-@pytest.fixture
-def page(console_url: str) -> Iterator["playwright_api.Page"]:
+@contextmanager
+def open_console(url: str) -> Iterator["playwright_api.Page"]:
+    """Open the console at ``url`` in headless Chromium, once its samples table shows rows.
+
+    Fails on leaving when the page raised a script error or the server responded with a 5xx.
+    """
     with playwright_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
@@ -46,11 +53,17 @@ def page(console_url: str) -> Iterator["playwright_api.Page"]:
         browser_page.on("pageerror", lambda error: errors.append(str(error)))
         browser_page.on("response", lambda response: errors.append(f"{response.status} {response.url}")
                         if response.status >= 500 else None)
-        browser_page.goto(console_url)
+        browser_page.goto(url)
         browser_page.wait_for_selector("#samples-table tbody tr", timeout=30_000)
         yield browser_page
         browser.close()
         assert errors == []
+
+
+@pytest.fixture
+def page(console_url: str) -> Iterator["playwright_api.Page"]:
+    with open_console(console_url) as browser_page:
+        yield browser_page
 
 
 @pytest.fixture
@@ -112,6 +125,8 @@ def test_load_sort_lasso_relabel_export(page, screenshots: Path, tmp_path: Path)
     page.wait_for_selector("#selection-count", timeout=15_000)
     n_selected = int(page.locator("#selection-count").inner_text().replace(",", ""))
     assert 0 < n_selected < 600
+    # Without Samples filters the panel has no "match the filters" line, and no stand-in text for it.
+    assert "null" not in page.locator("#map-selection").inner_text()
     page.screenshot(path=str(screenshots / "map.png"))
     page.click("#show-selection")
     page.wait_for_selector(".selection-chip")
@@ -146,6 +161,17 @@ def test_load_sort_lasso_relabel_export(page, screenshots: Path, tmp_path: Path)
 
 
 def test_mark_for_labeling_and_export_label_studio(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # Nothing marked yet: the console shows a message instead of downloading an empty task list.
+    downloads = []
+    page.on("download", lambda download: downloads.append(download))
+    page.keyboard.press("5")
+    page.click("[data-export='label-studio-training']")
+    page.wait_for_selector(".toast.error >> text=No sample of split training is marked for labeling")
+    page.wait_for_timeout(500)
+    assert downloads == []
+    page.keyboard.press("1")
+    page.wait_for_selector("#samples-table tbody tr")
+
     top_id = row_ids(page)[0]
     page.keyboard.press("m")
     page.wait_for_selector(".flag.pending")
@@ -154,6 +180,7 @@ def test_mark_for_labeling_and_export_label_studio(page, tmp_path: Path) -> None
     page.wait_for_selector("#batches .batch")
     with page.expect_download() as download:
         page.click("[data-export='label-studio-training']")
+    assert download.value.suggested_filename == "mnist-mnist-cnn-training-label-studio-marked.json"
     path = tmp_path / "tasks.json"
     download.value.save_as(path)
     tasks = json.loads(path.read_text())
@@ -335,6 +362,7 @@ def test_map_filter_follows_split_and_edits(page) -> None:  # type: ignore[no-un
     page.keyboard.press("1")
     page.locator("[data-flag='edited']").click()
     page.wait_for_function("document.querySelector('#match-count')?.textContent === '0 matching'")
+    assert page.get_by_role("button", name="Select all 0").is_disabled()
     page.keyboard.press("2")
     page.wait_for_function("document.querySelector('#map-filter-note')?.textContent.startsWith('0 of 600')", timeout=30_000)
     page.keyboard.press("1")
@@ -349,3 +377,93 @@ def test_map_filter_follows_split_and_edits(page) -> None:  # type: ignore[no-un
     page.wait_for_function("document.querySelector('#match-count')?.textContent === '1 matching'")
     page.keyboard.press("2")
     page.wait_for_function("document.querySelector('#map-filter-note')?.textContent.startsWith('1 of 600')", timeout=30_000)
+
+
+def drag_box(page, left: float, top: float, right: float, bottom: float) -> None:  # type: ignore[no-untyped-def]
+    """Draw a box on the map between fractions of its drawing area (0 is the left or top edge)."""
+    page.get_by_role("button", name="Box").click()
+    area = page.locator("#map-lasso").bounding_box()
+    page.mouse.move(area["x"] + area["width"] * left, area["y"] + area["height"] * top)
+    page.mouse.down()
+    page.mouse.move(area["x"] + area["width"] * right, area["y"] + area["height"] * bottom, steps=8)
+    page.mouse.up()
+
+
+def test_map_selection_in_address(page, console_run_copy: Path) -> None:  # type: ignore[no-untyped-def]
+    page.keyboard.press("2")
+    page.locator("#map-lasso").wait_for(timeout=30_000)
+    page.wait_for_timeout(500)
+    drag_box(page, 0.1, 0.1, 0.6, 0.7)
+    page.wait_for_selector("#selection-count", timeout=15_000)
+    n_selected = page.locator("#selection-count").inner_text()
+    page.click("#show-selection")
+    page.wait_for_function(f"document.querySelector('#match-count')?.textContent === '{n_selected} matching'")
+    page.wait_for_function("location.hash.includes('shape=')")
+    ids = row_ids(page)
+
+    # A reload re-creates the selection from the shape in the address.
+    page.reload()
+    page.wait_for_function(f"document.querySelector('#match-count')?.textContent === '{n_selected} matching'")
+    assert row_ids(page) == ids
+    assert page.locator(".selection-chip").inner_text().startswith(f"Map selection {n_selected}")
+    assert page.locator(".toast.error").count() == 0
+
+    # So does a new server, which has none of the old selections; its map shows the selection.
+    url, address = page.url.split("#")
+    server = start_in_thread(console_run_copy.parent.parent, port=0, user="e2e")
+    try:
+        page.goto(f"{server.url}#{address}")
+        page.wait_for_function(f"document.querySelector('#match-count')?.textContent === '{n_selected} matching'")
+        assert row_ids(page) == ids
+        page.keyboard.press("2")
+        page.wait_for_selector("#selection-count", timeout=30_000)
+        assert page.locator("#selection-count").inner_text() == n_selected
+    finally:
+        server.stop()
+
+    # A long lasso is stored with at most 100 vertices, which read back unchanged.
+    stored = page.evaluate("""async () => {
+        const { decodeShape, encodeShape, simplifyShape } = await import("/static/js/shape.js");
+        const circle = Array.from({ length: 1000 }, (_, i) => [Math.cos(i / 159.15), 3 * Math.sin(i / 159.15)]);
+        const shape = simplifyShape(circle, [-1, 1], [-3, 3]);
+        return { shape, decoded: decodeShape(encodeShape(shape)), text: encodeShape(shape) };
+    }""")
+    assert 90 <= len(stored["shape"]) <= 100
+    assert stored["decoded"] == stored["shape"]
+    assert len(stored["text"]) < 2000
+    # The larger extent is 6, so coordinates keep 4 decimals: the power of ten at most 6e-4.
+    assert all(abs(value * 1e4 - round(value * 1e4)) < 1e-6 for vertex in stored["shape"] for value in vertex)
+
+    # A shape the console could not have written is left out, and the whole split is listed.
+    too_many_vertices = "_".join(["0.5"] * 2 * 1000)
+    for shape in ("1_2_3", "1_2_3_4_x_6", too_many_vertices):
+        with page.expect_event("load"):
+            page.goto(f"{url}#shape={shape}")
+        page.wait_for_function("document.querySelector('#match-count')?.textContent === '600 matching'")
+        assert "shape=" in page.locator(".toast.error", has_text="Left out of the address").inner_text()
+        assert page.locator(".selection-chip").count() == 0
+
+
+def test_cart_thumbnail_after_reload(page) -> None:  # type: ignore[no-untyped-def]
+    page.keyboard.press("m")
+    page.wait_for_selector(".flag.pending")
+    page.reload()
+    page.wait_for_selector("#samples-table tbody tr")
+    page.keyboard.press("5")
+    page.wait_for_selector("#cart .cart-item")
+    assert page.locator("#cart .cart-item img.thumb").count() == 1
+    assert page.locator("#cart .cart-item .thumb-missing").count() == 0
+
+
+def test_unscored_run_explains_empty_scores(tmp_path: Path) -> None:
+    run = dataerrors.init("project", "unscored", ["a", "b"], root=tmp_path)
+    run.log_samples("training", np.arange(20), np.arange(20) % 2, inputs=np.zeros((20, 8, 8), np.uint8))
+    run.finish(progress=False)
+    server = start_in_thread(tmp_path, port=0, user="e2e")
+    try:
+        with open_console(server.url) as page:
+            assert "nothing to score" in page.locator("#view-samples .unscored-note").inner_text()
+            page.keyboard.press("3")
+            assert "nothing to score" in page.locator("#view-metrics .unscored-note").inner_text()
+    finally:
+        server.stop()

@@ -37,6 +37,14 @@ class SplitInfo(BaseModel):
     has_map: bool = Field(description="Whether the analysis has 2D map coordinates x, y.")
     has_clusters: bool
     has_coverage: bool = Field(description="Whether the analysis has out-of-coverage flags.")
+    n_scored: int | None = Field(
+        None, description="Samples with a label and model outputs, which the analysis scored; "
+        "null when the analysis summary has no entry for the split."
+    )
+    thumbnail_url_template: str | None = Field(
+        None, description="A sample's thumbnail_url with {id} in place of its URL-encoded id; "
+        "null in text runs and in splits logged without images."
+    )
 
 
 class RunSummary(BaseModel):

@@ -21,6 +21,8 @@ PAGE_TEXT_CHARS = 2000
 PAGE_THUMBNAIL_SIZE = 160
 #: Largest image edge in pixels shown for one sample.
 DETAIL_IMAGE_SIZE = 512
+#: Stands for the URL-encoded sample id in :func:`media_url_templates`.
+ID_PLACEHOLDER = "{id}"
 
 
 def clean_value(value: Any) -> Any:
@@ -96,22 +98,30 @@ def sample_record(
 def media_urls(session: RunSession, split: str, sample_id: Any) -> dict[str, str | None]:
     """Return the ``thumbnail_url`` and ``image_url`` of a sample (None in text runs and in
     splits logged without images)."""
+    quoted_id = quote(str(sample_id), safe="")
+    return {
+        name: None if template is None else template.replace(ID_PLACEHOLDER, quoted_id)
+        for name, template in media_url_templates(session, split).items()
+    }
+
+
+def media_url_templates(session: RunSession, split: str) -> dict[str, str | None]:
+    """Return the ``thumbnail_url`` and ``image_url`` of the split's samples, with
+    :data:`ID_PLACEHOLDER` in place of the URL-encoded sample id (None in text runs and in
+    splits logged without images)."""
     if session.run.task == "text_classification":
         return {"thumbnail_url": None, "image_url": None}
     version = session.version()
     if not session.has_images(split, version):
         return {"thumbnail_url": None, "image_url": None}
-    base = sample_url(session, split, sample_id)
+    base = f"{samples_url(session, split)}/{ID_PLACEHOLDER}"
     return {
         "thumbnail_url": f"{base}/thumbnail?size={PAGE_THUMBNAIL_SIZE}&v={version}",
         "image_url": f"{base}/thumbnail?size={DETAIL_IMAGE_SIZE}&v={version}",
     }
 
 
-def sample_url(session: RunSession, split: str, sample_id: Any) -> str:
-    """Return the API path of one sample."""
+def samples_url(session: RunSession, split: str) -> str:
+    """Return the API path of the split's samples; one sample's path adds its URL-encoded id."""
     project, run = session.key.split("/", 1)
-    return (
-        f"/api/runs/{quote(project, safe='')}/{quote(run, safe='')}/splits/{split}/samples/"
-        f"{quote(str(sample_id), safe='')}"
-    )
+    return f"/api/runs/{quote(project, safe='')}/{quote(run, safe='')}/splits/{split}/samples"

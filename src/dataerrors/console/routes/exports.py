@@ -58,7 +58,13 @@ def download_label_studio(
     if selection:
         rows = session.selection(selection, split).rows
         chosen = sample_queries.read_columns(session.run.layout, split, ["id"])["id"].take(rows).to_pylist()
-    name = f"{_stem(session, split)}-label-studio.json"
+    # Downloads of different sample sets get different names, so one does not overwrite another.
+    chosen_by = samples.value
+    if ids:
+        chosen_by = "ids"
+    if selection:
+        chosen_by = "selection"
+    name = f"{_stem(session, split)}-label-studio-{chosen_by}.json"
     return _exported(
         lambda folder: export_label_studio(
             session.run, split, folder / name, samples=samples.value, ids=chosen

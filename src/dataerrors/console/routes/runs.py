@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
@@ -12,6 +12,7 @@ from ...store.sample_queries import FLAGS
 from ..catalog import RunSession
 from ..params import get_session
 from ..schemas import ERROR_RESPONSES, RunInfo, RunList, RunSummary, SplitInfo
+from ..serialize import media_url_templates
 
 router = APIRouter(prefix="/api/runs", tags=["runs"], responses=ERROR_RESPONSES)
 
@@ -25,10 +26,14 @@ def list_runs(request: Request) -> RunList:
 @router.get("/{project}/{run}", response_model=RunInfo, summary="Describe one run and its splits")
 def get_run(request: Request, session: Annotated[RunSession, Depends(get_session)]) -> RunInfo:
     run = session.run
+    try:
+        summaries = run.summary().get("splits", {})
+    except RunNotFoundError:
+        summaries = {}
     return RunInfo(
         **_summary(session).model_dump(),
         class_names=run.class_names,
-        split_info=[_split_info(session, split) for split in run.splits],
+        split_info=[_split_info(session, split, summaries.get(split)) for split in run.splits],
         features={"similar": hasattr(run, "similar"), "explain": hasattr(run, "explain")},
         flags=list(FLAGS),
         user=request.app.state.user,
@@ -44,7 +49,8 @@ def _summary(session: RunSession) -> RunSummary:
     )
 
 
-def _split_info(session: RunSession, split: str) -> SplitInfo:
+def _split_info(session: RunSession, split: str, summary: dict[str, Any] | None) -> SplitInfo:
+    """Describe ``split``; ``summary`` is its entry of the analysis summary, if it has one."""
     layout = session.run.layout
     try:
         schema = sample_queries.analysis_schema(layout, split)
@@ -66,4 +72,6 @@ def _split_info(session: RunSession, split: str) -> SplitInfo:
         has_map="x" in names and "y" in names,
         has_clusters="cluster" in names,
         has_coverage="is_out_of_coverage" in names,
+        n_scored=(summary or {}).get("n_scored"),
+        thumbnail_url_template=media_url_templates(session, split)["thumbnail_url"],
     )

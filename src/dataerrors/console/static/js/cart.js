@@ -6,8 +6,8 @@ import { emit, state } from "./state.js";
 
 const storageKey = () => `dataerrors-cart:${state.runKey}`;
 export const cartKey = (split, id) => `${split}:${id}`;
-// Fields of each edit kept across reloads. Thumbnails and texts stay in memory only,
-// so that a cart of a whole split still fits in the browser's storage.
+// Fields of each edit kept across reloads. Texts stay in memory only, so that a cart of a whole
+// split still fits in the browser's storage, and thumbnail URLs are rebuilt on loading.
 const STORED_FIELDS = ["split", "id", "action", "label", "label_name", "dep"];
 let storedWarningShown = false;
 let onlyInMemory = false; // the last save did not fit the browser's storage
@@ -18,10 +18,17 @@ export function loadCart() {
     for (const values of JSON.parse(sessionStorage.getItem(storageKey()) || "[]")) {
       if (!Array.isArray(values)) continue; // an entry of an older console version
       const edit = Object.fromEntries(STORED_FIELDS.map((field, index) => [field, values[index]]));
+      edit.thumbnail_url = thumbnailUrl(edit.split, edit.id);
       state.cart.set(cartKey(edit.split, edit.id), edit);
     }
   } catch { /* a damaged entry starts an empty cart */ }
   emit("cart");
+}
+
+// The thumbnail URL of a sample of the current run, or null when its split has no images.
+function thumbnailUrl(split, id) {
+  const template = state.run?.split_info.find((info) => info.name === split)?.thumbnail_url_template;
+  return template ? template.replace("{id}", encodeURIComponent(id)) : null;
 }
 
 function saveCart() {

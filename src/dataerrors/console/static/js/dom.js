@@ -49,6 +49,13 @@ export function thumbnail(url, { className = "thumb", isPhoto = false, alt = "" 
   return image;
 }
 
+// The note shown where scores would be when no sample of `split` was scored.
+export function unscoredNote(split) {
+  return el("div", { class: "panel message unscored-note" },
+    `No labelled sample of split ${split} has model outputs, so there is nothing to score: DEP, predictions and metrics stay empty. `,
+    "Log outputs with run.log_outputs(...), then analyze the run again.");
+}
+
 export function toast(message, { error = false, seconds = 4 } = {}) {
   const node = el("div", { class: `toast${error ? " error" : ""}`, role: error ? "alert" : "status" }, message);
   document.getElementById("toasts").append(node);

@@ -118,12 +118,38 @@ function renderExports() {
       el("div", { class: "exports" },
         el("a", { class: "button", href: `${base}/cleaned-labels${query({ format: "csv" })}`, download: true, dataset: { export: `cleaned-csv-${split}` } }, "Cleaned labels CSV"),
         el("a", { class: "button", href: `${base}/cleaned-labels${query({ format: "parquet" })}`, download: true }, "Cleaned labels Parquet"),
-        el("a", { class: "button", href: `${base}/label-studio${query({ samples: "marked" })}`, download: true, dataset: { export: `label-studio-${split}` } }, "Label Studio: marked"),
-        el("a", { class: "button", href: `${base}/label-studio${query({ samples: "flagged" })}`, download: true }, "Label Studio: flagged")));
+        labelStudioLink(split, "marked", "Label Studio: marked"),
+        labelStudioLink(split, "flagged", "Label Studio: flagged")));
   });
   panel.replaceChildren(el("h2", {}, "Export"),
     el("div", { class: "small muted", style: "margin-bottom:10px" },
       "Cleaned labels apply the applied edits (removed samples left out). Label Studio tasks carry the image, the given label and our suggestion as a prediction; the worst come first. Import them with this labeling config: ",
       el("a", { href: `${runPath(state.runKey)}/exports/label-studio-config`, download: true }, "label config (XML)"), "."),
     ...links);
+}
+
+// The sample filter flag of each Label Studio sample set, and what to say when no sample has it.
+const LABEL_STUDIO_SETS = {
+  marked: ["marked_for_labeling", "is marked for labeling. Mark samples (m) and apply the cart first."],
+  flagged: ["likely_mislabeled", "is flagged as likely mislabeled."],
+};
+
+// A download link of the split's Label Studio tasks that first counts the samples, so that an
+// empty set gets a message instead of a file with no tasks.
+function labelStudioLink(split, samples, text) {
+  const href = `${splitPath(state.runKey, split)}/exports/label-studio${query({ samples })}`;
+  const [flag, emptyMessage] = LABEL_STUDIO_SETS[samples];
+  const link = el("a", { class: "button", href, download: true, dataset: { export: `label-studio-${samples === "marked" ? "" : `${samples}-`}${split}` } }, text);
+  let counted = false; // set for the click that downloads, after the count
+  link.addEventListener("click", async (event) => {
+    if (counted) { counted = false; return; }
+    event.preventDefault();
+    try {
+      const page = await getJson(`${splitPath(state.runKey, split)}/samples`, { flag: [flag], limit: 1 });
+      if (!page.n_matching) { toast(`No sample of split ${split} ${emptyMessage}`, { error: true }); return; }
+      counted = true;
+      link.click();
+    } catch (error) { reportError(error); }
+  });
+  return link;
 }

@@ -6,7 +6,7 @@ import { initCoverage, showCoverage } from "./coverage.js";
 import { closeDetail, handleDetailKey, initDetail, isDetailOpen } from "./detail.js";
 import { el, formatInt, isTyping, reportError, toast } from "./dom.js";
 import { initEdits, showEdits } from "./edits.js";
-import { initMap, showMap } from "./map.js";
+import { createSelection, initMap, showMap } from "./map.js";
 import { initMetrics, showMetrics } from "./metrics.js";
 import { handleSamplesKey, initSamples, resetSamples } from "./samples.js";
 import { emptyFilters, on, state } from "./state.js";
@@ -42,7 +42,7 @@ async function start() {
     // Sort and filters of a link that names another run would not fit this one.
     const fits = wanted.run === null || wanted.run === runKey;
     if (fits) Object.assign(state, { sort: wanted.sort, order: wanted.order });
-    await selectRun(runKey, wanted.split, fits ? wanted.filters : null);
+    await selectRun(runKey, wanted.split, fits ? wanted.filters : null, fits ? wanted.shape : null);
     if (wanted.view && !VIEWS.includes(wanted.view)) ignored.push(`view=${wanted.view}`);
     const splitKept = !wanted.split || wanted.split === state.split;
     if (fits && !splitKept) ignored.push(`split=${wanted.split} (not analyzed), with its filters`);
@@ -51,6 +51,7 @@ async function start() {
       for (const key of ["label", "predicted"]) {
         for (const index of wanted.filters[key]) if (!state.filters[key].includes(index)) ignored.push(`${key}=${index} (no such class)`);
       }
+      if (wanted.shape && !state.filters.selection) ignored.push("shape (no map selection could be made from it)");
     }
     if (ignored.length) toast(`Left out of the address: ${ignored.join(", ")}.`, { error: true, seconds: 8 });
     showView(VIEWS.includes(wanted.view) ? wanted.view : "samples");
@@ -58,7 +59,8 @@ async function start() {
 }
 
 // filters: the sample filters to start the split with (from the address), or null for none.
-async function selectRun(runKey, split = null, filters = null) {
+// shape: the outline of a map selection to add to those filters, or null.
+async function selectRun(runKey, split = null, filters = null, shape = null) {
   state.runKey = runKey;
   runPicker.value = runKey;
   state.run = await getJson(runPath(runKey));
@@ -76,16 +78,32 @@ async function selectRun(runKey, split = null, filters = null) {
   const inRange = (indices) => indices.filter((index) => index >= 0 && index < state.run.n_classes);
   if (filters) filters = { ...filters, label: inRange(filters.label), predicted: inRange(filters.predicted) };
   // Filters for an unknown split are dropped; a link that names no split filters the first one.
-  selectSplit(known ? split : analyzed[0].name, known || split === null ? filters : null);
+  const chosen = known ? split : analyzed[0].name;
+  if (!known && split !== null) filters = null;
+  const selectionInfo = filters && shape ? await restoreSelection(chosen, shape) : null;
+  if (selectionInfo) filters = { ...filters, selection: selectionInfo.selection };
+  selectSplit(chosen, filters, selectionInfo);
 }
 
-function selectSplit(split, filters = null) {
+// Select the points inside a shape from the address again; null if the split has no map or the
+// server rejects the shape.
+async function restoreSelection(split, shape) {
+  try {
+    return await createSelection(split, shape);
+  } catch (error) {
+    console.error(error);
+    return null;
+  }
+}
+
+// filters, selectionInfo: the sample filters and their map selection for a newly chosen split.
+function selectSplit(split, filters = null, selectionInfo = null) {
   const changed = state.split !== split;
   state.split = split;
   splitPicker.value = split;
   if (changed) {
     state.filters = filters || emptyFilters();
-    state.selectionInfo = null;
+    state.selectionInfo = selectionInfo;
     state.offset = 0;
   }
   const sortable = state.run.split_info.find((info) => info.name === split)?.sortable_columns || [];

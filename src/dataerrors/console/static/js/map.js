@@ -6,6 +6,7 @@ import { openDetail } from "./detail.js";
 import { depColor, el, formatFloat, formatInt, reportError } from "./dom.js";
 import { attachLasso } from "./lasso.js";
 import { filterParams } from "./filters.js";
+import { simplifyShape } from "./shape.js";
 import { on, setFilters, showView, splitInfo, state } from "./state.js";
 
 const PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#eeca3b", "#b279a2", "#ff9da6",
@@ -20,7 +21,7 @@ let root = null;
 let meta = null;
 let columns = null;     // column name -> Float32Array
 let colorBy = "dep";
-let selection = null;   // POST .../selections result
+let selection = null;   // createSelection result
 let traceRows = [];     // per trace, the map rows of its points
 let loadedFor = null;
 let lasso = null;       // the drawing layer of the current plot
@@ -61,8 +62,10 @@ export async function showMap() {
   drawnRows = null;
   matching = null;
   matchingFor = null;
-  selection = null;
-  polygon = null;
+  // A selection shown in Samples, made here or restored from the address, is the map's selection.
+  const applied = state.filters.selection && state.selectionInfo?.polygon ? state.selectionInfo : null;
+  selection = applied;
+  polygon = applied?.polygon || null;
   lasso = null;
   root.replaceChildren(el("div", { class: "message" }, "Loading the map…"));
   try {
@@ -308,11 +311,18 @@ function updateLegend() {
   window.Plotly.restyle(root.querySelector("#map-plot"), { name: names }, names.map((_, index) => first + index));
 }
 
+// Select the points inside `polygon` ([[x, y], ...] in map coordinates) of `split`; returns the
+// POST .../selections result with the polygon added.
+export async function createSelection(split, polygon) {
+  const result = await postJson(`${splitPath(state.runKey, split)}/selections`, { polygon });
+  return { ...result, polygon };
+}
+
 async function select(outline) {
   try {
-    selection = await postJson(`${splitPath(state.runKey, state.split)}/selections`, { polygon: outline });
+    selection = await createSelection(state.split, simplifyShape(outline, meta.x_range, meta.y_range));
     await countSelectionMatches();
-    polygon = outline;
+    polygon = selection.polygon;
     window.Plotly.relayout(root.querySelector("#map-plot"), { shapes: polygonShapes() });
     renderSelection();
     updateLegend();
@@ -327,11 +337,12 @@ function renderSelection() {
     return;
   }
   const labelCounts = Object.entries(selection.counts.label || {}).sort((a, b) => b[1] - a[1]).slice(0, 5);
+  // replaceChildren, unlike el, writes a null argument as the text "null": leave out with "".
   panel.replaceChildren(
     el("h3", {}, "Selection"),
     el("div", {}, el("b", { id: "selection-count" }, formatInt(selection.n_selected)), " points · mean DEP ", el("b", {}, formatFloat(selection.mean_dep, 3))),
     selection.n_matching_filters !== undefined && matching
-      ? el("div", { id: "selection-matching" }, el("b", {}, formatInt(selection.n_matching_filters)), " of them match the Samples filters") : null,
+      ? el("div", { id: "selection-matching" }, el("b", {}, formatInt(selection.n_matching_filters)), " of them match the Samples filters") : "",
     el("div", { class: "small muted" }, "Given labels: ", labelCounts.map(([label, count]) => `${state.run.class_names[Number(label)] ?? label} (${formatInt(count)})`).join(", ") || "–"),
     el("div", { class: "actions" },
       el("button", { class: "primary", id: "show-selection", disabled: !(matching && selection.n_matching_filters !== undefined ? selection.n_matching_filters : selection.n_selected), onclick: showSelection }, "Show in Samples"),

@@ -2,7 +2,7 @@
 // underperforming classes, the confusion matrix and the most confused pairs.
 
 import { getJson, splitPath } from "./api.js";
-import { cautionPanel, el, formatFloat, formatInt, formatPercent, reportError } from "./dom.js";
+import { cautionPanel, el, formatFloat, formatInt, formatPercent, reportError, unscoredNote } from "./dom.js";
 import { setFilters, showView, state } from "./state.js";
 
 // Classes drawn in the per-class charts; with more, the lowest-F1 classes are shown.
@@ -35,6 +35,7 @@ function render(metrics) {
   const classes = metrics.classes.filter((entry) => entry.support > 0);
   const underperforming = new Map(metrics.underperforming_classes.map((entry) => [entry.label, entry]));
   root.replaceChildren(el("div", { class: "stack" },
+    metrics.n_scored === 0 ? unscoredNote(state.split) : null,
     (metrics.cautions || []).map((caution) => cautionPanel(caution.message)),
     el("div", { class: "cards" },
       stat("Accuracy", formatPercent(metrics.accuracy, 2)),

@@ -3,7 +3,7 @@
 import { getJson, splitPath } from "./api.js";
 import { addToCart, pendingEdit } from "./cart.js";
 import { openDetail } from "./detail.js";
-import { depBar, el, formatFloat, formatInt, reportError, thumbnail, toast } from "./dom.js";
+import { depBar, el, formatFloat, formatInt, reportError, thumbnail, toast, unscoredNote } from "./dom.js";
 import { filterParams, renderFilters } from "./filters.js";
 import { className, isTextRun, on, splitInfo, state } from "./state.js";
 import { writeHash } from "./url.js";
@@ -36,6 +36,7 @@ export function initSamples(container) {
 export function resetSamples() {
   state.checked.clear();
   root.replaceChildren(
+    splitInfo()?.n_scored === 0 ? unscoredNote(state.split) : "",
     el("div", { class: "filters", id: "filters" }),
     el("div", { class: "toolbar", id: "samples-toolbar" }),
     el("div", { id: "bulkbar" }),
@@ -97,7 +98,7 @@ function renderToolbar(page) {
   const size = el("select", { "aria-label": "Rows per page" }, [25, 50, 100, 200].map((n) => el("option", { value: n }, `${n} per page`)));
   size.value = String(state.limit);
   size.addEventListener("change", () => { state.limit = Number(size.value); state.offset = 0; load(); });
-  const selectAll = el("button", { class: "secondary", title: `Select every matching sample (up to ${formatInt(MAX_SELECT_ALL)})` },
+  const selectAll = el("button", { class: "secondary", title: `Select every matching sample (up to ${formatInt(MAX_SELECT_ALL)})`, disabled: page.n_matching === 0 },
     `Select all ${formatInt(page.n_matching)}`);
   selectAll.addEventListener("click", selectAllMatching);
   root.querySelector("#samples-toolbar").replaceChildren(

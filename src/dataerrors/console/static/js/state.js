@@ -7,7 +7,7 @@ export const state = {
   split: null,
   view: "samples",
   filters: emptyFilters(),
-  selectionInfo: null, // {selection, n_selected, mean_dep} of the map selection in the filters
+  selectionInfo: null, // {selection, n_selected, mean_dep, polygon} of the map selection in the filters
   sort: "dep",
   order: "desc",
   offset: 0,

@@ -1,7 +1,8 @@
 // The console's address: run, split, view, sort and the sample filters live in the URL hash, so a
-// reload or a shared link opens the same list.
+// reload or a shared link opens the same list. A map selection is kept as its outline (shape).
 
 import { FLAG_NAMES, clampDep, orderedDepRange } from "./filters.js";
+import { decodeShape, encodeShape } from "./shape.js";
 import { emptyFilters, state } from "./state.js";
 
 const CLASS_KEYS = ["label", "predicted", "cluster"];
@@ -16,6 +17,7 @@ export function writeHash() {
   for (const key of [...CLASS_KEYS, "flag"]) if (filters[key].length) params.set(key, filters[key].join(","));
   for (const key of DEP_KEYS) if (filters[key] !== null) params.set(key, String(filters[key]));
   if (filters.search) params.set("search", filters.search);
+  if (filters.selection && state.selectionInfo?.polygon) params.set("shape", encodeShape(state.selectionInfo.polygon));
   history.replaceState(null, "", `#${params}`);
 }
 
@@ -44,8 +46,11 @@ export function readHash() {
   filters.search = params.get("search") || "";
   const order = params.get("order");
   if (order !== null && order !== "asc" && order !== "desc") ignored.push(`order=${order}`);
+  const shapeText = params.get("shape");
+  const shape = shapeText === null ? null : decodeShape(shapeText);
+  if (shapeText !== null && !shape) ignored.push(`shape=${shapeText.length > 40 ? `${shapeText.slice(0, 40)}…` : shapeText} (not a map outline)`);
   return {
     run: params.get("run"), split: params.get("split"), view: params.get("view"),
-    sort: params.get("sort") || "dep", order: order === "asc" ? "asc" : "desc", filters, ignored,
+    sort: params.get("sort") || "dep", order: order === "asc" ? "asc" : "desc", filters, shape, ignored,
   };
 }
