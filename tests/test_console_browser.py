@@ -467,3 +467,27 @@ def test_unscored_run_explains_empty_scores(tmp_path: Path) -> None:
             assert "nothing to score" in page.locator("#view-metrics .unscored-note").inner_text()
     finally:
         server.stop()
+
+
+def test_switching_runs_resets_filters(console_run_copy: Path, tmp_path: Path) -> None:
+    import shutil
+
+    root = tmp_path / "two-runs"
+    shutil.copytree(console_run_copy, root / "mnist" / "a-run")
+    shutil.copytree(console_run_copy, root / "mnist" / "b-run")
+    server = start_in_thread(root, port=0, user="e2e")
+    try:
+        with open_console(server.url) as page:
+            everything = page.locator("#match-count").inner_text()
+            page.locator("[data-flag='misclassified']").click()
+            page.wait_for_function("location.hash.includes('flag=misclassified')")
+            page.wait_for_function(
+                f"document.querySelector('#match-count')?.textContent !== '{everything}'")
+            page.locator("#run-picker").select_option("mnist/b-run")
+            page.wait_for_function("location.hash.includes('b-run')")
+            page.wait_for_function(
+                f"document.querySelector('#match-count')?.textContent === '{everything}'")
+            assert "flag=" not in page.evaluate("location.hash")
+            assert page.locator("[data-flag='misclassified']").get_attribute("aria-pressed") == "false"
+    finally:
+        server.stop()

@@ -82,6 +82,7 @@ async function selectRun(runKey, split = null, filters = null, shape = null) {
   if (!known && split !== null) filters = null;
   const selectionInfo = filters && shape ? await restoreSelection(chosen, shape) : null;
   if (selectionInfo) filters = { ...filters, selection: selectionInfo.selection };
+  state.split = null;  // another run: its split starts from these filters, not the last run's
   selectSplit(chosen, filters, selectionInfo);
 }
 
