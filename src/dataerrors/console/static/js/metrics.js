@@ -86,7 +86,7 @@ function classChart(classes, underperforming, meanF1) {
     { type: "bar", name: "Recall", x: names, y: shown.map((e) => e.recall), marker: { color: "#c9d5f5" } },
   ], {
     barmode: "group", margin: { l: 44, r: 10, t: 30, b: 40 }, legend: { orientation: "h", y: 1.12 },
-    yaxis: { range: [Math.max(0, lowest - 0.05), 1.03], title: { text: "score" } },
+    yaxis: { range: [Math.max(0, lowest - 0.05), 1], title: { text: "score" } },
     xaxis: { type: "category", tickmode: "array", tickvals: names, ticktext: tickText, automargin: true },
     shapes: meanF1 === null ? [] : [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: meanF1, y1: meanF1, line: { dash: "dash", color: "#1d2330", width: 1.5 } }],
   }, { displayModeBar: false, responsive: true });
