@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from click.testing import CliRunner
 
 import dataerrors
@@ -9,10 +10,10 @@ from dataerrors.pipeline.cautions import add_cautions
 
 
 def _summary(rate: float, accuracy: float, test_share: float | None) -> dict:
-    splits = {"training": {"estimated_error_rate": rate, "accuracy": accuracy,
+    splits = {"training": {"estimated_error_rate": rate, "accuracy": accuracy, "n_scored": 900,
                            "coverage": {"out_of_coverage_share": 0.05}}}
     if test_share is not None:
-        splits["test"] = {"estimated_error_rate": 0.01, "accuracy": 0.95,
+        splits["test"] = {"estimated_error_rate": 0.01, "accuracy": 0.95, "n_scored": 200,
                           "coverage": {"out_of_coverage_share": test_share}}
     return {"coverage": {"flag_share": 0.05}, "splits": splits}
 
@@ -29,8 +30,18 @@ def test_caution_for_many_estimated_errors() -> None:
     add_cautions(summary)
     (caution,) = summary["splits"]["training"]["cautions"]
     assert caution["kind"] == "error_rate"
-    assert "74% of the labels are wrong" in caution["message"]
-    assert "28.6% accuracy" in caution["message"]
+    assert "misclassifies 71.4% of this split" in caution["message"]
+    assert "counts 74.0% of its labels as wrong" in caution["message"]
+
+
+@pytest.mark.parametrize(
+    ("rate", "accuracy", "cautioned"),
+    [(0.22, 0.72, True), (0.10, 0.72, False), (0.15, 0.85, False), (0.005, 0.99, False)],
+)
+def test_error_rate_caution_needs_weak_model_and_many_flags(rate, accuracy, cautioned) -> None:
+    summary = _summary(rate, accuracy, None)
+    add_cautions(summary)
+    assert bool(summary["splits"]["training"]["cautions"]) == cautioned
 
 
 def test_caution_for_a_split_far_out_of_coverage() -> None:
@@ -60,7 +71,7 @@ def test_weak_model_summary_shows_caution(tmp_path) -> None:
     assert run.summary()["splits"]["training"]["cautions"]
     result = CliRunner().invoke(main, ["summary", str(run.folder)])
     assert result.exit_code == 0
-    assert "caution: Confident learning estimates that" in result.output
+    assert "caution: The model misclassifies" in result.output
 
 
 def test_console_shows_cautions(tmp_path) -> None:

@@ -441,3 +441,23 @@ def test_watch_invalid_arguments(root) -> None:
         watcher.set_ids(torch.zeros(3))
     with pytest.raises(InvalidInputError, match="list batch, which does not end with sample ids"):
         next(iter(watcher.track([[torch.zeros(2)]])))
+
+
+def test_watch_warns_when_a_pass_repeats_an_epoch(root) -> None:
+    run = _id_run(root, 8)
+    model = _identity_model()
+    tracked = watch(model, run).track(DataLoader(_id_dataset(8), batch_size=4))
+    run.set_epoch(0)
+    for values, _ in tracked:
+        model(values)
+    with pytest.warns(UnloggedForwardWarning, match=r"already has outputs for epoch 0 .* run.set_epoch") as caught:
+        for values, _ in tracked:  # an evaluation pass in the same epoch: not logged
+            model(values)
+    assert len(caught) == 1  # shown once
+    run.set_epoch(1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for values, _ in tracked:
+            model(values)
+    run.flush()
+    assert run.epochs("training") == [0, 1]

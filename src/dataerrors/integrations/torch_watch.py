@@ -75,7 +75,8 @@ _WATCHERS: "weakref.WeakKeyDictionary[nn.Module, Watcher]" = weakref.WeakKeyDict
 
 
 class UnloggedForwardWarning(DataErrorsWarning):
-    """A watched model ran a forward pass with no sample ids, so its outputs were not logged."""
+    """A watched model's forward pass was not logged: it had no sample ids, or every id of the
+    batch already had outputs for the epoch."""
 
 
 def watch(
@@ -178,6 +179,7 @@ class Watcher:
         self._missing_epoch = missing_epoch
         self._pending: _PendingBatch | None = None
         self._warned_without_ids = False
+        self._warned_already_logged = False
         self._warned_without_epoch = False
         #: Outputs not logged because their sample already had one in that epoch or batch.
         self.n_repeats_skipped = 0
@@ -310,6 +312,8 @@ class Watcher:
             ) from error
         self.n_repeats_skipped += int((~keep).sum())
         if not keep.any():
+            if split == TRAINING:  # evaluation splits are often evaluated twice per epoch
+                self._warn_batch_already_logged(split, epoch, len(batch.ids))
             return
         ids = batch.ids
         if not keep.all():
@@ -342,6 +346,19 @@ class Watcher:
         raise InvalidInputError(
             f"no epoch is set for the outputs of split {split!r}; call run.set_epoch(epoch) at "
             "the start of each epoch, or use `with run.split(split, epoch=epoch):`."
+        )
+
+    def _warn_batch_already_logged(self, split: str, epoch: int, n_ids: int) -> None:
+        if self._warned_already_logged:
+            return
+        self._warned_already_logged = True
+        warnings.warn(
+            f"every one of the {n_ids} ids of a batch already has outputs for epoch {epoch} of "
+            f"split {split!r}, so the batch was not logged (shown once): a run keeps a sample's "
+            "first output per epoch. To log an evaluation pass after training, call "
+            "run.set_epoch(...) with the next epoch number before it.",
+            UnloggedForwardWarning,
+            stacklevel=_caller_stacklevel(),
         )
 
     def _warn_without_ids(self) -> None:

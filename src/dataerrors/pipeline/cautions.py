@@ -11,8 +11,10 @@ from typing import Any
 
 from ..splits import TRAINING
 
-#: Above this estimated share of wrong labels, the model is more likely weak than the labels bad.
-HIGH_ERROR_RATE = 0.25
+#: A model that misclassifies at least this share of a split is weak enough to need a caution,
+WEAK_MODEL_ERROR = 0.2
+#: when confident learning counts at least this share of its misclassified samples as label errors.
+EXPLAINED_SHARE = 0.5
 #: A split whose out-of-coverage share exceeds this many times the calibrated share gets a caution.
 COVERAGE_EXCESS = 3.0
 
@@ -31,13 +33,16 @@ def add_cautions(summary: dict[str, Any]) -> None:
 
 def _error_rate_caution(entry: dict[str, Any]) -> str | None:
     rate, accuracy = entry.get("estimated_error_rate"), entry.get("accuracy")
-    if rate is None or accuracy is None or rate <= HIGH_ERROR_RATE:
+    if rate is None or accuracy is None or not entry.get("n_scored"):
+        return None
+    misclassified = 1.0 - accuracy
+    if misclassified < WEAK_MODEL_ERROR or rate < EXPLAINED_SHARE * misclassified:
         return None
     return (
-        f"Confident learning estimates that {100 * rate:.0f}% of the labels are wrong, with the "
-        f"model at {100 * accuracy:.1f}% accuracy. When that many labels look wrong, most "
-        "flagged samples are usually the model's own mistakes: train longer or use a stronger "
-        "model before relabeling many of them."
+        f"The model misclassifies {100 * misclassified:.1f}% of this split, and confident "
+        f"learning counts {100 * rate:.1f}% of its labels as wrong. With a model this weak, many "
+        "flagged samples are its own mistakes rather than label errors: check them by eye, or "
+        "train longer or use a stronger model, before relabeling many of them."
     )
 
 
@@ -48,7 +53,8 @@ def _coverage_caution(entry: dict[str, Any], flag_share: float) -> str | None:
     return (
         f"{100 * share:.1f}% of this split is out of coverage, against {100 * flag_share:.0f}% "
         "of held-out training samples by construction. Either this split differs from the "
-        "training data, or the training embeddings were logged while the model was still "
-        "fitting them (during the training steps): log the training split once more in an "
-        "evaluation pass after the last epoch to compare the two fairly."
+        "training data, or the training embeddings were logged during the training steps, "
+        "while the model was still fitting them. To compare the two fairly, log an evaluation "
+        "pass over the training data after training, as one more epoch (README: \"Drop it "
+        "into a training loop\")."
     )
