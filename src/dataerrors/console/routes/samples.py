@@ -34,7 +34,7 @@ from ..schemas import (
     SamplePage,
     SampleRow,
 )
-from ..serialize import jsonable, media_urls, sample_record, table_records
+from ..serialize import PAGE_TEXT_CHARS, jsonable, media_urls, sample_record, table_records
 
 logger = logging.getLogger(__name__)
 
@@ -191,4 +191,11 @@ def _similar(session: RunSession, split: str, key: Any) -> tuple[list[dict[str, 
     for record in records:
         record.setdefault("split", default_split)
         record.update(media_urls(session, record["split"], record["id"]))
+    if session.run.task == "text_classification":
+        for neighbor_split in {record["split"] for record in records}:
+            members = [record for record in records if record["split"] == neighbor_split]
+            inputs = _inputs_by_id(session, neighbor_split, [record["id"] for record in members])
+            for record in members:
+                text = inputs.get(record["id"], {}).get("input")
+                record["text"] = text[:PAGE_TEXT_CHARS] if text else None
     return records, None
