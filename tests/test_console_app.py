@@ -283,6 +283,14 @@ def test_text_runs_have_no_thumbnails(tmp_path: Path) -> None:
     assert_error(texts.get("/api/runs/project/run/splits/training/samples/1/thumbnail"), 404, "text run")
 
 
+def test_text_run_similar_samples_carry_text(tmp_path: Path) -> None:
+    make_synthetic_run(tmp_path, n_train=30, n_test=5, task="text_classification")
+    texts = TestClient(create_app(tmp_path))
+    similar = texts.get("/api/runs/project/run/splits/test/samples/1000").json()["similar"]
+    assert similar
+    assert all(isinstance(neighbor["text"], str) and neighbor["text"] for neighbor in similar)
+
+
 # ----------------------------------------------------------------------------- map
 
 
@@ -586,3 +594,28 @@ def test_run_without_images_has_no_thumbnail_urls(tmp_path: Path) -> None:
     detail = client.get("/api/runs/project/plain/splits/training/samples/3").json()
     assert detail["sample"]["image_url"] is None
     assert client.get("/api/runs/project/plain").json()["split_info"][0]["thumbnail_url_template"] is None
+
+
+def test_unlabeled_split_is_described_as_such(tmp_path: Path) -> None:
+    rng = np.random.default_rng(2)
+    run = dataerrors.init("p", "unlabeled", ["a", "b"], root=tmp_path)
+    labels = rng.integers(0, 2, 200)
+    centers = rng.normal(0, 3, (2, 8))
+    run.log_samples("training", np.arange(200), labels)
+    run.log_samples("inference", np.arange(60))
+    run.log_outputs("training", 0, np.arange(200), logits=rng.normal(0, 1, (200, 2)),
+                    embeddings=centers[labels] + rng.normal(0, 1, (200, 8)))
+    run.log_outputs("inference", 0, np.arange(60), logits=rng.normal(0, 1, (60, 2)),
+                    embeddings=centers[labels[:60]] + rng.normal(0, 1, (60, 8)))
+    run.finish(progress=False)
+    entry = run.summary()["splits"]["inference"]
+    assert entry["n_labeled"] == 0
+    assert entry["accuracy"] is None  # nothing to compare, not 0% right
+    client = TestClient(create_app(tmp_path))
+    info = {split["name"]: split for split in client.get("/api/runs/p/unlabeled").json()["split_info"]}
+    assert info["inference"]["n_labeled"] == 0
+    assert info["training"]["n_labeled"] == 200
+    clusters = client.get("/api/runs/p/unlabeled/splits/inference/clusters").json()["clusters"]
+    names = {label["name"] for cluster in clusters for label in cluster["top_labels"]}
+    assert None not in names
+    assert "no label" in names

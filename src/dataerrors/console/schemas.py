@@ -41,6 +41,12 @@ class SplitInfo(BaseModel):
         None, description="Samples with a label and model outputs, which the analysis scored; "
         "null when the analysis summary has no entry for the split."
     )
+    n_labeled: int | None = Field(
+        None, description="Samples with a given label; 0 in an unlabelled (inference) split."
+    )
+    cautions: list[dict[str, str]] = Field(
+        default_factory=list, description="Notes that put the split's scores in context: kind, message."
+    )
     thumbnail_url_template: str | None = Field(
         None, description="A sample's thumbnail_url with {id} in place of its URL-encoded id; "
         "null in text runs and in splits logged without images."

@@ -49,9 +49,10 @@ def split_summary(
 
     summary: dict[str, Any] = {
         "n_samples": analysis.n_samples,
+        "n_labeled": int((labels >= 0).sum()),
         "n_scored": n_scored,
         "epochs": analysis.epochs,
-        "accuracy": float(np.trace(confusion) / max(confusion.sum(), 1)),
+        "accuracy": float(np.trace(confusion) / confusion.sum()) if confusion.sum() else None,
         "mean_dep": float(np.nanmean(dep)) if n_scored else None,
         "dep_thresholds": {"easy": scores.easy_threshold, "hard": scores.hard_threshold},
         "difficulty_counts": {

@@ -161,7 +161,8 @@ def list_clusters(
                 mean_dep=_finite_or_none(group["mean_dep"]),
                 n_likely_mislabeled=group["n_likely_mislabeled"],
                 top_labels=[
-                    {"label": row["label"], "name": _class_name(names, row["label"]),
+                    {"label": row["label"],
+                     "name": _class_name(names, row["label"]) or UNLABELED_NAME,
                      "n_samples": row["n_samples"]}
                     for row in top
                 ],
@@ -215,6 +216,10 @@ def _counts(values: np.ndarray) -> dict[str, int]:
     finite = values[np.isfinite(values)]
     keys, counts = np.unique(finite.astype(np.int64), return_counts=True)
     return {str(int(key)): int(count) for key, count in zip(keys, counts)}
+
+
+#: How a cluster's count of unlabelled samples is named (the given label is -1).
+UNLABELED_NAME = "no label"
 
 
 def _class_name(names: list[str], value: Any) -> str | None:

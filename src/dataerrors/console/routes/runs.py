@@ -73,5 +73,7 @@ def _split_info(session: RunSession, split: str, summary: dict[str, Any] | None)
         has_clusters="cluster" in names,
         has_coverage="is_out_of_coverage" in names,
         n_scored=(summary or {}).get("n_scored"),
+        n_labeled=(summary or {}).get("n_labeled"),
+        cautions=(summary or {}).get("cautions", []),
         thumbnail_url_template=media_url_templates(session, split)["thumbnail_url"],
     )

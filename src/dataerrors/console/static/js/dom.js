@@ -50,7 +50,12 @@ export function thumbnail(url, { className = "thumb", isPhoto = false, alt = "" 
 }
 
 // The note shown where scores would be when no sample of `split` was scored.
-export function unscoredNote(split) {
+export function unscoredNote(split, nLabeled) {
+  if (nLabeled === 0) {
+    return el("div", { class: "panel message unscored-note" },
+      `Split ${split} has no labels, so there is no label to check: DEP, suggestions and metrics need a given label. `,
+      "Its samples still have predictions, a place on the map and, with embeddings, coverage.");
+  }
   return el("div", { class: "panel message unscored-note" },
     `No labelled sample of split ${split} has model outputs, so there is nothing to score: DEP, predictions and metrics stay empty. `,
     "Log outputs with run.log_outputs(...), then analyze the run again.");

@@ -35,7 +35,7 @@ function render(metrics) {
   const classes = metrics.classes.filter((entry) => entry.support > 0);
   const underperforming = new Map(metrics.underperforming_classes.map((entry) => [entry.label, entry]));
   root.replaceChildren(el("div", { class: "stack" },
-    metrics.n_scored === 0 ? unscoredNote(state.split) : null,
+    metrics.n_scored === 0 ? unscoredNote(state.split, metrics.n_labeled) : null,
     (metrics.cautions || []).map((caution) => cautionPanel(caution.message)),
     el("div", { class: "cards" },
       stat("Accuracy", formatPercent(metrics.accuracy, 2)),

@@ -3,7 +3,7 @@
 import { getJson, splitPath } from "./api.js";
 import { addToCart, pendingEdit } from "./cart.js";
 import { openDetail } from "./detail.js";
-import { depBar, el, formatFloat, formatInt, reportError, thumbnail, toast, unscoredNote } from "./dom.js";
+import { cautionPanel, depBar, el, formatFloat, formatInt, reportError, thumbnail, toast, unscoredNote } from "./dom.js";
 import { filterParams, renderFilters } from "./filters.js";
 import { className, isTextRun, on, splitInfo, state } from "./state.js";
 import { writeHash } from "./url.js";
@@ -36,7 +36,8 @@ export function initSamples(container) {
 export function resetSamples() {
   state.checked.clear();
   root.replaceChildren(
-    splitInfo()?.n_scored === 0 ? unscoredNote(state.split) : "",
+    splitInfo()?.n_scored === 0 ? unscoredNote(state.split, splitInfo().n_labeled) : "",
+    (splitInfo()?.cautions || []).filter((caution) => caution.kind === "error_rate").map((caution) => cautionPanel(caution.message)),
     el("div", { class: "filters", id: "filters" }),
     el("div", { class: "toolbar", id: "samples-toolbar" }),
     el("div", { id: "bulkbar" }),
