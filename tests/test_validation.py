@@ -132,7 +132,7 @@ def test_probs_not_summing_to_one(logged: dataerrors.Run) -> None:
     probs = np.full((2, 4), 0.2)
     _assert_rejected_unchanged(
         logged, lambda: logged.log_outputs("training", 0, [10, 11], probs=probs),
-        r"probs row 0 sums to 0.8, not 1.*pass raw scores as logits",
+        r"probs row 0 sums to 0.8, 0.2 away from 1 .*probs.sum\(axis=1, keepdims=True\).*pass them as logits",
     )
 
 

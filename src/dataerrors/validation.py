@@ -202,8 +202,10 @@ def _check_probability_rows(probs: np.ndarray, input_dtype: np.dtype) -> np.ndar
     if worst > tolerance:
         row = int(deviation.argmax())
         raise InvalidInputError(
-            f"probs row {row} sums to {sums[row]:.6g}, not 1 (tolerance {tolerance:g} for "
-            f"{input_dtype}); pass softmax probabilities, or pass raw scores as logits=..."
+            f"probs row {row} sums to {sums[row]:.6g}, {worst:.3g} away from 1 (tolerance "
+            f"{tolerance:g} for {input_dtype}). If these are probabilities rounded to a few "
+            "digits, divide each row by its sum (probs / probs.sum(axis=1, keepdims=True)); if "
+            "they are raw scores, pass them as logits=..."
         )
     warnings.warn(
         f"probs rows sum to 1 only within {worst:.2g}; renormalized them.",
