@@ -51,7 +51,9 @@ def test_text_demo_small_subset(tmp_path) -> None:
     report = format_suspects(training, "training", top=3)
     top_text = training.sort_values("dep", ascending=False)["input"].iloc[0]
     assert " ".join(top_text.split())[:40] in report
-    assert "16 plot summaries" in inference_report(run)
+    report = inference_report(run, top=3)
+    assert "16 plot summaries" in report
+    assert "the 3 farthest from the training reviews" in report
 
 
 def test_text_demo_invalid_sizes(tmp_path) -> None:
