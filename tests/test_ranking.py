@@ -216,3 +216,20 @@ def test_missing_faiss_skips_neighbours(monkeypatch):
     with pytest.warns(SkippedSignalWarning, match="faiss is not installed"):
         frame = dataerrors.rank_label_errors(labels, probs, embeddings)
     assert frame["neighbor_disagreement"].isna().all()
+
+
+def test_list_of_frames_aligned_per_epoch():
+    labels, probs, _, _ = random_outputs(n_samples=40, n_epochs=2, seed=7)
+    index = [f"s{row}" for row in range(40)]
+    series = pd.Series(labels, index=index)
+    expected = dataerrors.rank_label_errors(series, probs)
+    order = np.random.default_rng(2).permutation(40)
+    frames = [pd.DataFrame(epoch, index=index).iloc[order] for epoch in probs]
+    frame = dataerrors.rank_label_errors(series, frames)
+    np.testing.assert_allclose(frame["dep"], expected["dep"], rtol=1e-6)
+
+
+def test_transposed_probs_named():
+    probs = np.full((5, 2), 0.5)
+    with pytest.raises(InvalidInputError, match=r"probs has shape \(2, 5\), with 5 columns for 5 labels: it looks transposed"):
+        dataerrors.rank_label_errors([0, 1, 0, 1, 0], probs.T)

@@ -85,7 +85,7 @@ def rank_label_errors(
         )
     argument = "probs" if probs is not None else "logits"
     scores = _aligned(probs if probs is not None else logits, labels, argument)
-    epoch_probs = _check_probs(scores, argument)
+    epoch_probs = _check_probs(scores, argument, _length(labels))
     n_epochs, n_samples, n_classes = epoch_probs.shape
     label_array = _check_labels(labels, n_samples, n_classes, argument)
     embedding_array = None
@@ -112,7 +112,15 @@ def rank_label_errors(
 
 
 def _aligned(values: Any, labels: Any, argument: str) -> Any:
-    """Return ``values`` with a DataFrame's rows put in the order of the labels Series' index."""
+    """Return ``values`` with a DataFrame's rows put in the order of the labels Series' index.
+
+    A list or tuple of DataFrames (one per epoch) is aligned frame by frame and stacked.
+    """
+    if isinstance(values, (list, tuple)) and any(isinstance(item, pd.DataFrame) for item in values):
+        return np.stack([
+            validation.to_numpy(_aligned(item, labels, f"{argument}[{epoch}]"), f"{argument}[{epoch}]")
+            for epoch, item in enumerate(values)
+        ])
     if not (isinstance(values, pd.DataFrame) and isinstance(labels, pd.Series)):
         return values
     if values.index.equals(labels.index):
@@ -135,7 +143,7 @@ def _aligned(values: Any, labels: Any, argument: str) -> Any:
     return values.loc[labels.index]
 
 
-def _check_probs(scores: Any, argument: str) -> np.ndarray:
+def _check_probs(scores: Any, argument: str, n_labels: int | None = None) -> np.ndarray:
     array = validation.to_numpy(scores, argument)
     passed_shape = array.shape
     if array.ndim == 2:
@@ -146,6 +154,11 @@ def _check_probs(scores: Any, argument: str) -> np.ndarray:
             "(n_epochs, n_samples, n_classes)."
         )
     n_epochs, n_samples, n_classes = array.shape
+    if n_labels is not None and n_classes == n_labels and n_samples < n_labels:
+        raise InvalidInputError(
+            f"{argument} has shape {passed_shape}, with {n_labels} columns for {n_labels} labels: "
+            f"it looks transposed. Pass one row per sample and one column per class ({argument}.T)."
+        )
     if n_epochs == 0 or n_samples == 0:
         raise InvalidInputError(
             f"{argument} has shape {passed_shape}; pass at least one epoch and one sample."
@@ -167,6 +180,15 @@ def _check_probs(scores: Any, argument: str) -> np.ndarray:
         if argument == "logits":
             checked[epoch] = softmax(checked[epoch])
     return checked
+
+
+def _length(labels: Any) -> int | None:
+    """Return the number of labels when ``labels`` is a 1-D sequence, else None."""
+    try:
+        shape = np.shape(labels)
+    except (TypeError, ValueError):
+        return None
+    return shape[0] if len(shape) == 1 else None
 
 
 def _check_labels(labels: Any, n_samples: int, n_classes: int, argument: str) -> np.ndarray:
