@@ -117,12 +117,13 @@ function confusionChart(metrics) {
   const z = matrix.map((row) => row.map((count) => Math.log10(count + 1)));
   const maxZ = Math.max(...z.flat());
   window.Plotly.newPlot(container, [{
-    type: "heatmap", z, x: names, y: names, customdata: matrix, showscale: false,
+    // zmin 0: the colour follows the count itself, as the text colour below does.
+    type: "heatmap", z, zmin: 0, zmax: Math.max(maxZ, 1e-9), x: names, y: names, customdata: matrix, showscale: false,
     colorscale: [[0, "#f7f9fc"], [0.35, "#c7d5f8"], [1, "#1f4fb8"]],
     hovertemplate: "given %{y} → predicted %{x}: %{customdata}<extra></extra>", xgap: 1, ygap: 1,
   }], {
     margin: { l: 60, r: 10, t: 10, b: 60 }, xaxis: { title: { text: "predicted" }, type: "category", side: "bottom" },
-    yaxis: { title: { text: "given label" }, type: "category", autorange: "reversed" },
+    yaxis: { title: { text: "given label" }, type: "category", autorange: "reversed", automargin: true },
     annotations: matrix.length <= 20 ? matrix.flatMap((row, i) => row.map((count, j) => ({
       x: names[j], y: names[i], text: count ? formatInt(count) : "", showarrow: false,
       font: { size: 10, color: z[i][j] > 0.6 * maxZ ? "#fff" : "#1d2330" } }))) : [],
