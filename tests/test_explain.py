@@ -75,3 +75,12 @@ def test_own_majority_label_not_named():
     result = explain(neighbor_disagreement=0.6, neighbor_label=0)
     assert "60% of its nearest neighbours in embedding space carry another label;" in result["sentence"]
     assert "most often 'cat'" not in result["sentence"]
+
+
+def test_unflagged_suspect_says_why():
+    sentence = explain(is_likely_mislabeled=False)["sentence"]
+    assert sentence.endswith(
+        "Not flagged as likely mislabeled: per given class, the flag goes to the highest-DEP "
+        "samples, as many as confident learning estimates that class has label errors, and this "
+        "sample ranks beyond that count for class 'cat'."
+    )

@@ -161,6 +161,12 @@ def _sentence(
     tail = ""
     if is_likely_mislabeled and suggested_label != label:
         tail = f" Flagged as likely mislabeled; suggested label {names(suggested_label)}."
+    elif not is_likely_mislabeled:
+        tail = (
+            " Not flagged as likely mislabeled: per given class, the flag goes to the highest-DEP "
+            "samples, as many as confident learning estimates that class has label errors, and "
+            f"this sample ranks beyond that count for class {names(label)}."
+        )
     return f"{head}: " + "; ".join(reasons) + "." + tail
 
 
