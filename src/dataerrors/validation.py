@@ -128,7 +128,7 @@ def check_scores(
 
     Probabilities that sum to 1 only up to rounding are renormalized with a
     :class:`RenormalizedProbabilitiesWarning`. ``stores`` says whether the caller stores what
-    passes, so that a rejection can say that nothing was stored.
+    passes, so that a rejection message can state that nothing was stored.
     """
     if logits is not None and probs is not None:
         raise InvalidInputError("both logits and probs were given; pass only one of them.")

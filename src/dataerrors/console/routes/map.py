@@ -218,7 +218,7 @@ def _counts(values: np.ndarray) -> dict[str, int]:
     return {str(int(key)): int(count) for key, count in zip(keys, counts)}
 
 
-#: How a cluster's count of unlabelled samples is named (the given label is -1).
+#: The name shown for unlabelled samples (given label -1) among a cluster's main classes.
 UNLABELED_NAME = "no label"
 
 
