@@ -111,6 +111,13 @@ class RunSession:
         except FileNotFoundError:
             return "0"
 
+    def split_summaries(self) -> dict[str, dict[str, Any]]:
+        """Return each split's entry of the analysis summary, or {} before the first analysis."""
+        try:
+            return self.run.summary().get("splits", {})
+        except RunNotFoundError:
+            return {}
+
     def has_images(self, split: str, version: str) -> bool:
         """Return whether samples of ``split`` were logged with an image (a path or pixels).
 

@@ -11,7 +11,6 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from ...analysis.selection import points_in_polygon, y_order
-from ...errors import RunNotFoundError
 from ...store import sample_queries
 from ..catalog import MAP_COLUMNS, MapPoints, RunSession, Selection
 from ..errors import ApiError
@@ -170,7 +169,8 @@ def list_clusters(
             )
         )
     clusters.sort(key=lambda entry: -(entry.mean_dep or 0.0))
-    return ClusterList(available=True, clusters=clusters, summary=_summary_entry(session, split))
+    return ClusterList(available=True, clusters=clusters,
+                       summary=session.split_summaries().get(split, {}).get("clusters"))
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -229,9 +229,3 @@ def _class_name(names: list[str], value: Any) -> str | None:
 def _finite_or_none(value: Any) -> float | None:
     return float(value) if value is not None and np.isfinite(value) else None
 
-
-def _summary_entry(session: RunSession, split: str) -> Any:
-    try:
-        return session.run.summary().get("splits", {}).get(split, {}).get("clusters")
-    except RunNotFoundError:
-        return None

@@ -56,17 +56,20 @@ def get_metrics(session: Session, split: Annotated[str, Depends(get_split)]) -> 
 @router.get("/coverage", response_model=Coverage,
             summary="Share of each split outside the training data's coverage")
 def get_coverage(session: Session) -> Coverage:
-    return Coverage(splits=[_split_coverage(session, split) for split in session.run.splits])
+    entries = session.split_summaries()
+    return Coverage(splits=[
+        _split_coverage(session, split, entries.get(split, {})) for split in session.run.splits
+    ])
 
 
-def _split_coverage(session: RunSession, split: str) -> CoverageSplit:
+def _split_coverage(session: RunSession, split: str, entry: dict[str, Any]) -> CoverageSplit:
+    """Count the out-of-coverage samples of ``split``; ``entry`` is its analysis summary entry."""
     layout = session.run.layout
     try:
         names = sample_queries.analysis_schema(layout, split).names
     except RunNotFoundError:
         names = []
     n_samples = sample_queries.count_samples(layout, split) if names else 0
-    entry = _summary_entry(session, split)
     summary = entry.get("coverage")
     cautions = [caution["message"] for caution in entry.get("cautions", [])
                 if caution.get("kind") == "coverage"]
@@ -85,9 +88,3 @@ def _split_coverage(session: RunSession, split: str) -> CoverageSplit:
         cautions=cautions,
     )
 
-
-def _summary_entry(session: RunSession, split: str) -> dict[str, Any]:
-    try:
-        return session.run.summary().get("splits", {}).get(split, {})
-    except RunNotFoundError:
-        return {}

@@ -26,14 +26,11 @@ def list_runs(request: Request) -> RunList:
 @router.get("/{project}/{run}", response_model=RunInfo, summary="Describe one run and its splits")
 def get_run(request: Request, session: Annotated[RunSession, Depends(get_session)]) -> RunInfo:
     run = session.run
-    try:
-        summaries = run.summary().get("splits", {})
-    except RunNotFoundError:
-        summaries = {}
+    summaries = session.split_summaries()
     return RunInfo(
         **_summary(session).model_dump(),
         class_names=run.class_names,
-        split_info=[_split_info(session, split, summaries.get(split)) for split in run.splits],
+        split_info=[_split_info(session, split, summaries.get(split, {})) for split in run.splits],
         features={"similar": hasattr(run, "similar"), "explain": hasattr(run, "explain")},
         flags=list(FLAGS),
         user=request.app.state.user,
@@ -49,8 +46,8 @@ def _summary(session: RunSession) -> RunSummary:
     )
 
 
-def _split_info(session: RunSession, split: str, summary: dict[str, Any] | None) -> SplitInfo:
-    """Describe ``split``; ``summary`` is its entry of the analysis summary, if it has one."""
+def _split_info(session: RunSession, split: str, summary: dict[str, Any]) -> SplitInfo:
+    """Describe ``split``; ``summary`` is its entry of the analysis summary ({} if none)."""
     layout = session.run.layout
     try:
         schema = sample_queries.analysis_schema(layout, split)
@@ -72,8 +69,8 @@ def _split_info(session: RunSession, split: str, summary: dict[str, Any] | None)
         has_map="x" in names and "y" in names,
         has_clusters="cluster" in names,
         has_coverage="is_out_of_coverage" in names,
-        n_scored=(summary or {}).get("n_scored"),
-        n_labeled=(summary or {}).get("n_labeled"),
-        cautions=(summary or {}).get("cautions", []),
+        n_scored=summary.get("n_scored"),
+        n_labeled=summary.get("n_labeled"),
+        cautions=summary.get("cautions", []),
         thumbnail_url_template=media_url_templates(session, split)["thumbnail_url"],
     )
