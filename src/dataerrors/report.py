@@ -107,7 +107,7 @@ def _coverage_header(coverage: dict[str, Any] | None) -> list[str]:
         return [f"Coverage: not computed ({coverage.get('reason')})."]
     return [
         f"Coverage: out of coverage beyond cosine distance {coverage['threshold']:.4f} to the "
-        f"{_ordinal(coverage['k'])} nearest training sample (flags "
+        f"{ordinal(coverage['k'])} nearest training sample (flags "
         f"{100 * coverage['flag_share']:.0f}% of held-out training samples)."
     ]
 
@@ -148,6 +148,7 @@ def _cluster_lines(entry: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _ordinal(number: int) -> str:
+def ordinal(number: int) -> str:
+    """Return ``number`` as an English ordinal: 1st, 2nd, 3rd, 10th, 11th, 21st."""
     suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
     return f"{number}{suffix}"

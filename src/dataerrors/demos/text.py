@@ -3,8 +3,10 @@
 Fresh or rotten reviews from a random subset are the training and test splits. Plot summaries of
 the same movies are the unlabelled "inference" split: text of another kind, to show how coverage
 scores a split that was not trained on. In one measured run (`dataerrors demo --text`), 2 of 200
-were out of coverage, fewer than the 5% of held-out training reviews that the threshold flags. The encoder's lower layers stay frozen and only the top layers and the
-classification head are trained, which keeps a few epochs within minutes on a CPU.
+were out of coverage, fewer than the 5% of held-out training reviews that the threshold flags.
+
+The encoder's lower layers stay frozen and only the top layers and the classification head are
+trained, which keeps a few epochs within minutes on a CPU.
 
 Sample ids are the row numbers of the corpus file, so results can be compared between runs.
 """
@@ -23,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidInputError
-from ..report import shorten
+from ..report import ordinal, shorten
 from ..run import Run, init
 from .text_data import CLASS_NAMES, load_corpus, minilm_folder
 
@@ -134,12 +136,13 @@ def inference_report(run: Run, top: int = 5, width: int = 100) -> str:
         return (f"== inference: {len(frame)} plot summaries logged with their embeddings; this "
                 "version of dataerrors computes no coverage scores, so none is flagged.")
     flagged = frame["is_out_of_coverage"].fillna(False).astype(bool)
-    threshold = run.summary().get("coverage", {}).get("threshold")
+    coverage = run.summary().get("coverage", {})
     lines = [f"== inference: {int(flagged.sum())} of {len(frame)} plot summaries "
              f"({100 * flagged.mean():.1f}%) are outside the training data's coverage"]
-    if threshold is not None:
+    if "threshold" in coverage:
         lines.append(f"  the {top} farthest from the training reviews (cosine distance to the "
-                     f"10th nearest; out of coverage above {threshold:.3f}, marked *):")
+                     f"{ordinal(coverage['k'])} nearest; out of coverage above "
+                     f"{coverage['threshold']:.3f}, marked *):")
     farthest = frame.sort_values("coverage_distance", ascending=False).head(top)
     for row, is_out in zip(farthest.itertuples(), flagged[farthest.index]):
         mark = "*" if is_out else " "
