@@ -25,7 +25,7 @@ def test_no_cautions_for_a_good_model() -> None:
     assert summary["splits"]["test"]["cautions"] == []
 
 
-def test_caution_for_many_estimated_errors() -> None:
+def test_weak_model_caution_message() -> None:
     summary = _summary(0.74, 0.286, None)
     add_cautions(summary)
     (caution,) = summary["splits"]["training"]["cautions"]
@@ -38,13 +38,13 @@ def test_caution_for_many_estimated_errors() -> None:
     ("rate", "accuracy", "cautioned"),
     [(0.22, 0.72, True), (0.10, 0.72, False), (0.15, 0.85, False), (0.005, 0.99, False)],
 )
-def test_error_rate_caution_needs_weak_model_and_many_flags(rate, accuracy, cautioned) -> None:
+def test_weak_model_caution_rule(rate, accuracy, cautioned) -> None:
     summary = _summary(rate, accuracy, None)
     add_cautions(summary)
     assert bool(summary["splits"]["training"]["cautions"]) == cautioned
 
 
-def test_caution_for_a_split_far_out_of_coverage() -> None:
+def test_coverage_caution_far_split() -> None:
     summary = _summary(0.02, 0.97, 0.436)
     add_cautions(summary)
     (caution,) = summary["splits"]["test"]["cautions"]

@@ -52,7 +52,7 @@ def test_runs_are_listed(client: TestClient, mnist_console_run: Path) -> None:
     assert body["runs"][0]["splits"] == ["training", "test"]
 
 
-def test_copied_run_folder_is_its_own_run(mnist_console_run: Path, tmp_path: Path) -> None:
+def test_copied_run_folder_separate(mnist_console_run: Path, tmp_path: Path) -> None:
     import shutil
 
     root = tmp_path / "runs"
@@ -285,7 +285,7 @@ def test_text_runs_have_no_thumbnails(tmp_path: Path) -> None:
     assert_error(texts.get("/api/runs/project/run/splits/training/samples/1/thumbnail"), 404, "text run")
 
 
-def test_text_run_similar_samples_carry_text(tmp_path: Path) -> None:
+def test_text_similar_samples_text(tmp_path: Path) -> None:
     make_synthetic_run(tmp_path, n_train=30, n_test=5, task="text_classification")
     texts = TestClient(create_app(tmp_path))
     similar = texts.get("/api/runs/project/run/splits/test/samples/1000").json()["similar"]
@@ -598,7 +598,7 @@ def test_run_without_images_has_no_thumbnail_urls(tmp_path: Path) -> None:
     assert client.get("/api/runs/project/plain").json()["split_info"][0]["thumbnail_url_template"] is None
 
 
-def test_unlabeled_split_is_described_as_such(tmp_path: Path) -> None:
+def test_unlabeled_split_description(tmp_path: Path) -> None:
     rng = np.random.default_rng(2)
     run = dataerrors.init("p", "unlabeled", ["a", "b"], root=tmp_path)
     labels = rng.integers(0, 2, 200)

@@ -443,7 +443,7 @@ def test_watch_invalid_arguments(root) -> None:
         next(iter(watcher.track([[torch.zeros(2)]])))
 
 
-def test_watch_warns_when_a_pass_repeats_an_epoch(root) -> None:
+def test_watch_warns_on_repeated_epoch(root) -> None:
     run = _id_run(root, 8)
     model = _identity_model()
     tracked = watch(model, run).track(DataLoader(_id_dataset(8), batch_size=4))

@@ -140,7 +140,7 @@ def test_invalid_input(labels, probs, embeddings, message):
     assert "stored" not in str(raised.value)  # nothing is ever stored here
 
 
-def test_rounded_probs_get_a_renormalizing_hint():
+def test_rounded_probs_renormalize_hint():
     probs = np.array([[0.333, 0.333, 0.332], [0.5, 0.25, 0.25]])
     with pytest.raises(InvalidInputError, match=r"sums to 0.998, 0.002 away from 1 .*divide each row by its sum"):
         dataerrors.rank_label_errors([0, 1], probs)

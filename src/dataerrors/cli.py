@@ -184,13 +184,13 @@ def _check_label_studio_options(label_studio: bool, cleaned: bool, sample_set: s
                 ".csv or .parquet, or drop --cleaned (tasks already show edited labels)."
             )
         return
-    misplaced = [name for name, value in (("--samples", sample_set), ("--images", images),
-                                      ("--document-root", document_root)) if value is not None]
+    options = (("--samples", sample_set), ("--images", images), ("--document-root", document_root))
+    misplaced = [name for name, value in options if value is not None]
     if misplaced:
+        verb = "applies" if len(misplaced) == 1 else "apply"
         raise click.UsageError(
-            f"{', '.join(misplaced)} only {'applies' if len(misplaced) == 1 else 'apply'} to Label Studio "
-            "exports; pass --format label-studio "
-            "(or an --out file ending in .json), or drop them."
+            f"{', '.join(misplaced)} only {verb} to Label Studio exports; pass --format "
+            "label-studio (or an --out file ending in .json), or drop them."
         )
 
 

@@ -84,8 +84,8 @@ def rank_label_errors(
             "turns into probabilities)."
         )
     argument = "probs" if probs is not None else "logits"
-    scores = _aligned(probs if probs is not None else logits, labels, argument)
-    epoch_probs = _check_probs(scores, argument, _length(labels))
+    outputs = _aligned(probs if probs is not None else logits, labels, argument)
+    epoch_probs = _check_probs(outputs, argument, _length(labels))
     n_epochs, n_samples, n_classes = epoch_probs.shape
     label_array = _check_labels(labels, n_samples, n_classes, argument)
     embedding_array = None
@@ -143,8 +143,9 @@ def _aligned(values: Any, labels: Any, argument: str) -> Any:
     return values.loc[labels.index]
 
 
-def _check_probs(scores: Any, argument: str, n_labels: int | None = None) -> np.ndarray:
-    array = validation.to_numpy(scores, argument)
+def _check_probs(outputs: Any, argument: str, n_labels: int | None = None) -> np.ndarray:
+    """Return ``outputs`` (probs, or logits turned into probs) as float32 (epochs, samples, classes)."""
+    array = validation.to_numpy(outputs, argument)
     passed_shape = array.shape
     if array.ndim == 2:
         array = array[None]
@@ -203,7 +204,9 @@ def _check_labels(labels: Any, n_samples: int, n_classes: int, argument: str) ->
             f"labels has {array.shape[0]} entries but {argument} has {n_samples} row(s); pass one "
             f"label per row of {argument}."
         )
-    expected = f"pass integer class indices in [0, {n_classes - 1}] that match the columns of {argument}."
+    expected = (
+        f"pass integer class indices in [0, {n_classes - 1}] that match the columns of {argument}."
+    )
     if array.dtype.kind in "UO":
         raise InvalidInputError(f"labels has dtype {array.dtype}; {expected}")
     if array.dtype.kind == "f":

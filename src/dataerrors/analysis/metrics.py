@@ -95,9 +95,10 @@ def underperforming_classes(
     """Return the classes whose F1 is far below the mean F1 over classes.
 
     A class underperforms when its F1 is more than one standard deviation and more than 0.02
-    below the mean, or below half the mean. The first rule alone flags classes 0.005 below the
-    mean when every class is near 1, and misses classes with F1 0 when many classes fail and
-    the spread is large; the floor and the second rule cover those cases.
+    below the mean, or below half the mean. The standard-deviation rule alone flags classes
+    0.005 below the mean when every class is near 1, so the 0.02 floor keeps such gaps out. It
+    also misses classes with F1 0 when many classes fail and the spread is large, so the
+    half-the-mean rule catches those.
 
     Only classes with at least one sample take part. Each entry gives the class's F1, its support
     against the mean support (``size_ratio``; below 0.5 the class is flagged as small, so imbalance

@@ -39,6 +39,7 @@ shard).
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import warnings
 import weakref
@@ -441,8 +442,6 @@ def _caller_stacklevel() -> int:
     A forward hook runs inside torch's module call, so a fixed stacklevel would point the warning
     at torch's code instead of the caller's ``model(inputs)`` line.
     """
-    import os
-
     skipped = (os.path.dirname(torch.__file__), os.path.dirname(os.path.dirname(__file__)))
     frame, level = sys._getframe(1), 1
     while frame is not None and frame.f_code.co_filename.startswith(skipped):
