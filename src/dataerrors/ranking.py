@@ -193,6 +193,11 @@ def _length(labels: Any) -> int | None:
 
 
 def _check_labels(labels: Any, n_samples: int, n_classes: int, argument: str) -> np.ndarray:
+    if isinstance(getattr(labels, "dtype", None), pd.CategoricalDtype):
+        raise InvalidInputError(
+            "labels is categorical; pass its codes (labels.cat.codes), which index the classes "
+            f"in the order of labels.cat.categories; the columns of {argument} must follow that order."
+        )
     array = validation.to_numpy(labels, "labels")
     if array.ndim != 1:
         raise InvalidInputError(
@@ -207,7 +212,11 @@ def _check_labels(labels: Any, n_samples: int, n_classes: int, argument: str) ->
     expected = (
         f"pass integer class indices in [0, {n_classes - 1}] that match the columns of {argument}."
     )
-    if array.dtype.kind in "UO":
+    if array.dtype.kind == "b":
+        raise InvalidInputError(
+            f"labels has dtype bool; {expected[:-1]} (for a yes/no target, labels.astype(int))."
+        )
+    if array.dtype.kind not in "iuf":
         raise InvalidInputError(f"labels has dtype {array.dtype}; {expected}")
     if array.dtype.kind == "f":
         fractional = array[~np.isfinite(array) | (array != np.round(array))]
