@@ -285,7 +285,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, default=Path("bench/results"),
                         help="folder for the report, the JSON figures and cached runs")
     parser.add_argument("--seeds", default="0,1,2,3,4",
-                        help="comma-separated training seeds of the cifar10-finetune case")
+                        help="training seeds of the cifar10-finetune case: a comma-separated list, "
+                             "ranges allowed (0-19 or 0,3,5-7)")
     arguments = parser.parse_args(argv)
     names = [name.strip() for name in arguments.cases.split(",") if name.strip()]
     unknown = sorted(set(names) - set(CASE_NAMES))
@@ -295,7 +296,10 @@ def main(argv: list[str] | None = None) -> int:
     def report(text: str) -> None:
         print(text, file=sys.stderr, flush=True)
 
-    seeds = [int(seed) for seed in arguments.seeds.split(",") if seed.strip()]
+    try:
+        seeds = parse_seeds(arguments.seeds)
+    except ValueError as error:
+        parser.error(str(error))
     cases = build_cases(names, arguments.results, seeds, report)
     evaluations = [evaluate(case) for case in cases]
     summaries = aggregate(evaluations)
@@ -315,6 +319,27 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(text)
     return 0
+
+
+def parse_seeds(text: str) -> list[int]:
+    """Return the seeds of a list such as "0,3,5-7" in the order given, without repeats."""
+    seeds: list[int] = []
+    for part in (item.strip() for item in text.split(",")):
+        if not part:
+            continue
+        first, dash, last = part.partition("-")
+        if not (first.isdigit() and (not dash or last.isdigit())):
+            raise ValueError(
+                f"--seeds {text!r}: {part!r} is not a seed or a range of seeds; write for "
+                "example 0,1,2 or 0-19."
+            )
+        stop = int(last) if dash else int(first)
+        if stop < int(first):
+            raise ValueError(f"--seeds {text!r}: the range {part!r} ends before it starts.")
+        seeds += [seed for seed in range(int(first), stop + 1) if seed not in seeds]
+    if not seeds:
+        raise ValueError(f"--seeds {text!r} names no seed; write for example 0,1,2 or 0-19.")
+    return seeds
 
 
 def _without_draws(entry: dict[str, Any]) -> dict[str, Any]:

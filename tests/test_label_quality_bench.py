@@ -65,3 +65,28 @@ def test_flag_beats_find_label_issues(figures):
         theirs = case["flags"]["cleanlab find_label_issues"]
         assert ours["precision"] >= theirs["precision"], case["name"]
         assert ours["recall"] >= theirs["recall"], case["name"]
+
+
+@pytest.mark.parametrize(
+    ("text", "seeds"),
+    [("0,1,2", [0, 1, 2]), ("0-3", [0, 1, 2, 3]), ("5, 0-2, 1", [5, 0, 1, 2]), ("7-7", [7])],
+)
+def test_seed_lists_and_ranges(text, seeds):
+    assert label_quality.parse_seeds(text) == seeds
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("", "names no seed"), ("a", "'a' is not a seed"), ("3-1", "ends before it starts"),
+     ("-2", "'-2' is not a seed")],
+)
+def test_bad_seed_lists_rejected(text, message):
+    with pytest.raises(ValueError, match=message):
+        label_quality.parse_seeds(text)
+
+
+def test_bad_seeds_exit_with_usage_error(capsys):
+    with pytest.raises(SystemExit) as raised:
+        label_quality.main(["--cases", "mnist-published", "--seeds", "x"])
+    assert raised.value.code == 2
+    assert "--seeds 'x'" in capsys.readouterr().err
