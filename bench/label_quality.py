@@ -6,9 +6,10 @@ Run from the repository root::
     python -m bench.label_quality                 # every case; trains what is not cached
     python -m bench.label_quality --cases mnist-published,cifar10-published   # seconds
 
-Training what is not cached takes long on 2 CPU cores. On an idle 2-core VM the MNIST runs took
-3 minutes, the frozen CIFAR-10 trunk 1 minute and each of the 5 CIFAR-10 seeds 1.6 to 3.5 minutes
-(two VMs). Under a load average of 4 to 9 from other jobs, one CIFAR-10 seed took 17 to 20 minutes.
+Training what is not cached takes long on 2 CPU cores. On a 2-core Intel Xeon VM the MNIST runs,
+the frozen CIFAR-10 trunk and the first 5 of the 20 CIFAR-10 seeds took 12 minutes, and the other
+15 seeds 34 minutes (1.6 to 2.3 minutes per seed). On another 2-core VM a seed took 3 to 3.5
+minutes, and under a load average of 4 to 9 from other jobs 17 to 20 minutes.
 
 It prints a Markdown report and writes it to ``<results>/label_quality.md``, with the figures as
 JSON in ``<results>/label_quality.json``. Training runs are cached under ``<results>/runs``.
@@ -284,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"comma-separated cases to run (default: all of {', '.join(CASE_NAMES)})")
     parser.add_argument("--results", type=Path, default=Path("bench/results"),
                         help="folder for the report, the JSON figures and cached runs")
-    parser.add_argument("--seeds", default="0,1,2,3,4",
+    parser.add_argument("--seeds", default="0-19",
                         help="training seeds of the cifar10-finetune case: a comma-separated list, "
                              "ranges allowed (0-19 or 0,3,5-7)")
     arguments = parser.parse_args(argv)
