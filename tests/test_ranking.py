@@ -238,3 +238,55 @@ def test_transposed_probs_named():
     probs = np.full((5, 2), 0.5)
     with pytest.raises(InvalidInputError, match=r"probs has shape \(2, 5\), with 5 columns for 5 labels: it looks transposed"):
         dataerrors.rank_label_errors([0, 1, 0, 1, 0], probs.T)
+
+
+def test_indexed_frame_needs_indexed_labels():
+    labels, probs, _, _ = random_outputs(n_samples=30, n_epochs=1, seed=8)
+    shuffled = pd.DataFrame(probs[0]).iloc[np.random.default_rng(3).permutation(30)]
+    with pytest.raises(InvalidInputError, match=r"probs is a DataFrame with its own index .*probs.to_numpy\(\)"):
+        dataerrors.rank_label_errors(labels, shuffled)
+    in_order = dataerrors.rank_label_errors(labels, pd.DataFrame(probs[0]))
+    np.testing.assert_allclose(in_order["dep"], dataerrors.rank_label_errors(labels, probs[0])["dep"])
+
+
+def test_integer_columns_read_as_classes():
+    labels, probs, _, _ = random_outputs(n_samples=30, n_epochs=1, seed=9)
+    expected = dataerrors.rank_label_errors(labels, probs[0])
+    n_classes = probs.shape[2]
+    reversed_columns = pd.DataFrame(probs[0]).iloc[:, ::-1]
+    frame = dataerrors.rank_label_errors(labels, reversed_columns)
+    np.testing.assert_allclose(frame["dep"], expected["dep"])
+    np.testing.assert_array_equal(frame["suggested_label"], expected["suggested_label"])
+    shifted = pd.DataFrame(probs[0], columns=range(1, n_classes + 1))
+    with pytest.raises(InvalidInputError, match=r"not the class indices 0 to"):
+        dataerrors.rank_label_errors(labels, shifted)
+
+
+def test_constant_embeddings_skip_neighbours():
+    labels, probs, embeddings, _ = random_outputs(n_samples=50)
+    with pytest.warns(SkippedSignalWarning, match="embeddings are the same for every sample"):
+        frame = dataerrors.rank_label_errors(labels, probs, np.zeros_like(embeddings))
+    assert frame["neighbor_disagreement"].isna().all()
+
+
+@pytest.mark.parametrize(
+    ("labels", "probs", "embeddings", "message"),
+    [
+        ([0, 1, 1], np.full((2, 3, 2), 0.5).transpose(1, 0, 2), None,
+         r"read as \(n_epochs, n_samples, n_classes\), but there are 3 labels.*transpose\(1, 0, 2\)"),
+        ([0, 1, 1], np.array([0.2, 0.7, 0.9]), None, r"np.column_stack\(\[1 - p, p\]\)"),
+        (np.array([[0], [1], [1]]), np.full((3, 2), 0.5), None, r"one column; pass that column"),
+        (["cat", "dog", "cat"], np.full((3, 2), 0.5), None,
+         r"pd.Categorical\(labels, categories=class_order\).codes"),
+        ([0, 1, 1], np.full((3, 2), 0.5), np.ones((3, 2, 2)), r"Flatten or pool feature maps"),
+    ],
+)
+def test_messages_for_common_shapes(labels, probs, embeddings, message):
+    with pytest.raises(InvalidInputError, match=message):
+        dataerrors.rank_label_errors(labels, probs, embeddings)
+
+
+def test_wrong_length_embeddings_skip_feature_map_hint():
+    with pytest.raises(InvalidInputError) as raised:
+        dataerrors.rank_label_errors([0, 1, 1], np.full((3, 2), 0.5), np.ones((2, 4)))
+    assert "feature maps" not in str(raised.value)

@@ -46,7 +46,10 @@ def rank_label_errors(
         Pass either ``probs`` or ``logits``.
 
     Where ``labels`` is a pandas Series and ``probs``, ``logits`` or ``embeddings`` a pandas
-    DataFrame, the DataFrame's rows are matched to the labels by index, not by position.
+    DataFrame, the DataFrame's rows are matched to the labels by index, not by position. A
+    DataFrame with an index other than 0, 1, ..., n - 1 needs such a Series. DataFrame columns
+    named by integers are read as class indices, in any order; other column names are taken in
+    their order.
 
     Returns
     -------
@@ -71,7 +74,8 @@ def rank_label_errors(
     Warns
     -----
     SkippedSignalWarning
-        When ``embeddings`` are given but faiss is not installed: DEP uses the margins alone.
+        When ``embeddings`` are given but faiss is not installed, or are the same for every
+        sample: DEP uses the margins alone.
 
     Examples
     --------
@@ -121,7 +125,17 @@ def _aligned(values: Any, labels: Any, argument: str) -> Any:
             validation.to_numpy(_aligned(item, labels, f"{argument}[{epoch}]"), f"{argument}[{epoch}]")
             for epoch, item in enumerate(values)
         ])
-    if not (isinstance(values, pd.DataFrame) and isinstance(labels, pd.Series)):
+    if not isinstance(values, pd.DataFrame):
+        return values
+    if argument != "embeddings":
+        values = _class_columns(values, argument)
+    if not isinstance(labels, pd.Series):
+        if not values.index.equals(pd.RangeIndex(len(values))):
+            raise InvalidInputError(
+                f"{argument} is a DataFrame with its own index (first: {list(values.index[:3])}), "
+                "but labels has no index to match it with. Pass labels as a pandas Series with "
+                f"the same index, or {argument}.to_numpy() to pair the rows by position."
+            )
         return values
     if values.index.equals(labels.index):
         return values
@@ -143,18 +157,47 @@ def _aligned(values: Any, labels: Any, argument: str) -> Any:
     return values.loc[labels.index]
 
 
+def _class_columns(frame: pd.DataFrame, argument: str) -> pd.DataFrame:
+    """Return ``frame`` with integer-named columns put in class order 0, 1, ..., n_classes - 1.
+
+    Columns with other names are taken in their order, as the columns of an array would be.
+    """
+    names = list(frame.columns)
+    if not all(isinstance(name, (int, np.integer)) and not isinstance(name, bool) for name in names):
+        return frame
+    if sorted(names) != list(range(len(names))):
+        raise InvalidInputError(
+            f"{argument} has integer column names {names[:10]}{' ...' if len(names) > 10 else ''}"
+            f", which are not the class indices 0 to {len(names) - 1}; name the columns 0, 1, ... "
+            "by class index, or drop the columns that are not class probabilities."
+        )
+    return frame[sorted(names)]
+
+
 def _check_probs(outputs: Any, argument: str, n_labels: int | None = None) -> np.ndarray:
     """Return ``outputs`` (probs, or logits turned into probs) as float32 (epochs, samples, classes)."""
     array = validation.to_numpy(outputs, argument)
     passed_shape = array.shape
     if array.ndim == 2:
         array = array[None]
+    if array.ndim == 1 and argument == "probs":
+        raise InvalidInputError(
+            f"probs has shape {passed_shape}; expected (n_samples, n_classes) or (n_epochs, "
+            "n_samples, n_classes). For a binary classifier's probability of the positive "
+            "class p, pass np.column_stack([1 - p, p])."
+        )
     if array.ndim != 3:
         raise InvalidInputError(
             f"{argument} has shape {passed_shape}; expected (n_samples, n_classes) or "
             "(n_epochs, n_samples, n_classes)."
         )
     n_epochs, n_samples, n_classes = array.shape
+    if len(passed_shape) == 3 and n_labels is not None and n_samples != n_labels == n_epochs:
+        raise InvalidInputError(
+            f"{argument} has shape {passed_shape}, read as (n_epochs, n_samples, n_classes), "
+            f"but there are {n_labels} labels. If the epochs are the second axis, pass "
+            f"{argument}.transpose(1, 0, 2)."
+        )
     if n_labels is not None and n_classes == n_labels and n_samples < n_labels:
         raise InvalidInputError(
             f"{argument} has shape {passed_shape}, with {n_labels} columns for {n_labels} labels: "
@@ -199,6 +242,11 @@ def _check_labels(labels: Any, n_samples: int, n_classes: int, argument: str) ->
             f"in the order of labels.cat.categories; the columns of {argument} must follow that order."
         )
     array = validation.to_numpy(labels, "labels")
+    if array.ndim == 2 and array.shape[1] == 1:
+        raise InvalidInputError(
+            f"labels has shape {array.shape}, one column; pass that column as a 1-D array or a "
+            "Series (labels[:, 0], or frame['label'] for a DataFrame)."
+        )
     if array.ndim != 1:
         raise InvalidInputError(
             f"labels has shape {array.shape}; pass a 1-D array with one class index per row of "
@@ -216,6 +264,12 @@ def _check_labels(labels: Any, n_samples: int, n_classes: int, argument: str) ->
         raise InvalidInputError(
             f"labels has dtype bool; {expected[:-1]} (for a yes/no target, labels.astype(int))."
         )
+    if array.dtype.kind in "UO":
+        raise InvalidInputError(
+            f"labels has dtype {array.dtype}; {expected[:-1]}. For class names, pass their "
+            f"positions in the column order of {argument}: "
+            "pd.Categorical(labels, categories=class_order).codes."
+        )
     if array.dtype.kind not in "iuf":
         raise InvalidInputError(f"labels has dtype {array.dtype}; {expected}")
     if array.dtype.kind == "f":
@@ -229,6 +283,14 @@ def _check_labels(labels: Any, n_samples: int, n_classes: int, argument: str) ->
 
 def _neighbors(embeddings: np.ndarray | None) -> np.ndarray | None:
     if embeddings is None:
+        return None
+    if np.ptp(embeddings, axis=0).max() == 0:
+        warnings.warn(
+            "embeddings are the same for every sample, so their neighbours say nothing; DEP uses "
+            "the margins alone. Check that the hook captures the layer you meant.",
+            SkippedSignalWarning,
+            stacklevel=3,
+        )
         return None
     try:
         return neighbors_within(embeddings, N_NEIGHBORS).rows

@@ -156,10 +156,15 @@ def check_embeddings(
 ) -> np.ndarray:
     """Return embeddings as float32 (n_samples, n_dims), with n_dims equal to earlier batches'."""
     array = to_numpy(embeddings, "embeddings")
-    if array.ndim != 2 or array.shape[0] != n_samples:
+    if array.ndim != 2:
         raise InvalidInputError(
             f"embeddings has shape {array.shape}; expected ({n_samples}, n_dims), one row per "
             "sample. Flatten or pool feature maps into one vector per sample."
+        )
+    if array.shape[0] != n_samples:
+        raise InvalidInputError(
+            f"embeddings has shape {array.shape}; expected ({n_samples}, n_dims), one row per "
+            "sample."
         )
     if array.shape[1] == 0:
         raise InvalidInputError("embeddings has width 0; pass at least one dimension.")
