@@ -101,3 +101,14 @@ def test_demo_help_lists_units() -> None:
     assert result.exit_code == 0
     assert "--epochs" in result.output
     assert "--out" in result.output
+
+
+def test_next_command_outside_path(monkeypatch, tmp_path) -> None:
+    from dataerrors import cli
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cli.shutil, "which", lambda name: None)
+    monkeypatch.setattr(cli.sys, "argv", [str(tmp_path / ".venv" / "bin" / "dataerrors"), "demo"])
+    assert cli._command() == ".venv/bin/dataerrors"
+    monkeypatch.setattr(cli.shutil, "which", lambda name: "/usr/bin/dataerrors")
+    assert cli._command() == "dataerrors"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -85,7 +87,7 @@ def demo(out: Path, epochs: int, n_train: int | None, n_test: int | None, top: i
         _serve_console(result.run.folder, host="127.0.0.1", port=None, user=None,
                        open_browser=open_browser)
     else:
-        click.echo(f"Next: dataerrors console {result.run.folder}")
+        click.echo(f"Next: {_command()} console {result.run.folder}")
 
 
 @main.command()
@@ -250,6 +252,18 @@ def console(target: Path | None, host: str, port: int | None, open_browser: bool
     _serve_console(folder, host, port, user, open_browser, token)
 
 
+def _command() -> str:
+    """Return how to start this command line again from the current folder.
+
+    Inside a virtual environment that is not activated, ``dataerrors`` is not on PATH, so the
+    path it was started from is given instead.
+    """
+    started_as = sys.argv[0] if sys.argv else ""
+    if shutil.which("dataerrors") or Path(started_as).name != "dataerrors":
+        return "dataerrors"
+    return os.path.relpath(started_as)
+
+
 def _serve_console(folder: Path, host: str, port: int | None, user: str | None,
                    open_browser: bool, token: str | None = None) -> None:
     import importlib.util
@@ -301,7 +315,7 @@ def _text_demo(out: Path, epochs: int, n_train: int | None, n_test: int | None, 
     click.echo("")
     click.echo(inference_report(run, top=min(top, 5)))
     click.echo(f"Finished in {result.seconds:.0f} s. Run folder: {run.folder}")
-    click.echo(f"Next: dataerrors console {run.folder}")
+    click.echo(f"Next: {_command()} console {run.folder}")
     return run.folder
 
 
