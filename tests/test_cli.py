@@ -32,6 +32,7 @@ def test_analyze_finishes_crashed_run(logged_folder) -> None:
     assert result.exit_code == 0, result.output
     assert "== training: 40 samples, epochs [0, 1]" in result.output
     assert "top 10 suspects by DEP" in result.output
+    assert "so a high DEP can stay unflagged" in result.output
     assert dataerrors.open_run(logged_folder).status == "analyzed"
 
 

@@ -38,7 +38,9 @@ def format_summary(summary: dict[str, Any], top: int = 10) -> str:
         lines.append(
             f"  likely mislabeled: {entry['n_likely_mislabeled']} flagged; estimated label "
             f"errors {entry['estimated_label_errors']:.0f} "
-            f"({100 * entry['estimated_error_rate']:.2f}% of scored samples)"
+            f"({100 * entry['estimated_error_rate']:.2f}% of scored samples). Each class flags "
+            "its highest-DEP samples up to its own estimated count, so a high DEP can stay "
+            "unflagged."
         )
         if entry["top_confused_pairs"]:
             lines.append("  most confused pairs (given -> predicted: count, share of given class):")
