@@ -124,6 +124,12 @@ def test_open_missing_run(tmp_path: Path) -> None:
         dataerrors.open_run(tmp_path / "nope" / "run")
 
 
+def test_open_runs_root_names_runs(tmp_path: Path) -> None:
+    dataerrors.init("mnist", "cnn", ["a", "b"], root=tmp_path).finish(analyze=False)
+    with pytest.raises(RunNotFoundError, match=r"Runs found below it: .*mnist/cnn\."):
+        dataerrors.open_run(tmp_path)
+
+
 def test_vectors_kept_for_last_epoch_only(run: dataerrors.Run) -> None:
     rng = np.random.default_rng(0)
     for epoch in range(3):

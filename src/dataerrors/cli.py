@@ -23,7 +23,7 @@ def main(verbose: bool) -> None:
                         format="%(levelname)s %(name)s: %(message)s")
 
 
-@main.command()
+@main.command(short_help="Train a model on real data, analyze it and print the suspects.")
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
               default=Path("dataerrors-runs"), show_default=True,
               help="Runs root folder; the run is written to OUT/mnist/mnist-cnn, or to "
@@ -90,7 +90,7 @@ def demo(out: Path, epochs: int, n_train: int | None, n_test: int | None, top: i
         click.echo(f"Next: {_command()} console {result.run.folder}")
 
 
-@main.command()
+@main.command(short_help="Compute every score of a run folder, finishing the run if needed.")
 @click.argument("run_folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--quiet", is_flag=True, help="Hide the progress bars.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
@@ -104,7 +104,7 @@ def analyze(run_folder: Path, quiet: bool, workers: int | None) -> None:
     click.echo(format_summary(summary))
 
 
-@main.command()
+@main.command(short_help="Print the insights of an analyzed run.")
 @click.argument("run_folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--top", type=click.IntRange(1, 1000), default=10, show_default=True,
@@ -118,7 +118,7 @@ def summary(run_folder: Path, as_json: bool, top: int) -> None:
     click.echo(json.dumps(data, indent=2) if as_json else format_summary(data, top=top))
 
 
-@main.command()
+@main.command(short_help="Write one split as CSV, Parquet or Label Studio tasks.")
 @click.argument("run_folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--split", default="training", show_default=True,
               help="Split to export: training, validation, test or inference.")
@@ -223,7 +223,7 @@ def _check_export_options(file_format: str | None, out: Path, cleaned: bool,
         )
 
 
-@main.command()
+@main.command(short_help="Serve the web console for a run folder or a folder of runs.")
 @click.argument("target", required=False, default=None,
                 type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--host", default="127.0.0.1", show_default=True,

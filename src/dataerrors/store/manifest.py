@@ -52,9 +52,11 @@ def read_manifest(layout: RunLayout) -> dict[str, Any]:
         problem = (
             f"{layout.manifest.name} is missing" if layout.folder.is_dir() else "the folder does not exist"
         )
+        below = _runs_below(layout.folder)
+        hint = f" Runs found below it: {', '.join(below)}." if below else ""
         raise RunNotFoundError(
             f"{layout.folder} is not a dataerrors run: {problem}. Pass the folder that "
-            "dataerrors.init() created (<root>/<project>/<run>)."
+            f"dataerrors.init() created (<root>/<project>/<run>).{hint}"
         ) from error
     manifest = json.loads(text)
     version = manifest.get("schema_version")
@@ -64,6 +66,15 @@ def read_manifest(layout: RunLayout) -> dict[str, Any]:
             "this dataerrors reads; upgrade dataerrors (pip install -U dataerrors)."
         )
     return manifest
+
+
+def _runs_below(folder: Path, limit: int = 3) -> list[str]:
+    """Return up to ``limit`` run folders one or two levels below ``folder``, sorted."""
+    if not folder.is_dir():
+        return []
+    found = sorted(str(path.parent) for path in folder.glob("*/run.json"))
+    found += sorted(str(path.parent) for path in folder.glob("*/*/run.json"))
+    return found[:limit] + (["..."] if len(found) > limit else [])
 
 
 def write_manifest(layout: RunLayout, manifest: dict[str, Any]) -> None:
