@@ -123,7 +123,7 @@ def test_matches_a_logged_run(tmp_path):
         ([True, False, True], np.array([[0.5, 0.5]] * 3), None,
          r"labels has dtype bool; .*labels.astype\(int\)"),
         (pd.Series([1, 0, 1], dtype="category"), np.array([[0.5, 0.5]] * 3), None,
-         r"labels is categorical; pass its codes \(labels.cat.codes\)"),
+         r"labels is categorical; pass classes=\[...\].*labels.cat.codes"),
         ([0, 1, 1], np.array([0.5, 0.5, 0.5]), None, r"probs has shape \(3,\)"),
         ([0, 1, 1], np.ones((1, 1, 3, 2, 1)) / 2, None, r"probs has shape \(1, 1, 3, 2, 1\)"),
         ([0], np.ones((1, 1)), None, "needs >= 2 classes"),
@@ -276,8 +276,6 @@ def test_constant_embeddings_skip_neighbours():
          r"read as \(n_epochs, n_samples, n_classes\), but there are 3 labels.*transpose\(1, 0, 2\)"),
         ([0, 1, 1], np.array([0.2, 0.7, 0.9]), None, r"np.column_stack\(\[1 - p, p\]\)"),
         (np.array([[0], [1], [1]]), np.full((3, 2), 0.5), None, r"one column; pass that column"),
-        (["cat", "dog", "cat"], np.full((3, 2), 0.5), None,
-         r"pd.Categorical\(labels, categories=class_order\).codes"),
         ([0, 1, 1], np.full((3, 2), 0.5), np.ones((3, 2, 2)), r"Flatten or pool feature maps"),
     ],
 )
@@ -290,3 +288,46 @@ def test_wrong_length_embeddings_skip_feature_map_hint():
     with pytest.raises(InvalidInputError) as raised:
         dataerrors.rank_label_errors([0, 1, 1], np.full((3, 2), 0.5), np.ones((2, 4)))
     assert "feature maps" not in str(raised.value)
+
+
+def test_class_names_with_classes():
+    labels, probs, _, _ = random_outputs(n_samples=40, n_epochs=1, seed=10)
+    n_classes = probs.shape[2]
+    classes = [f"class {index}" for index in range(n_classes)]
+    expected = dataerrors.rank_label_errors(labels, probs[0])
+    named = np.array(classes, dtype=object)[labels]
+    frame = dataerrors.rank_label_errors(named, probs[0], classes=classes)
+    np.testing.assert_allclose(frame["dep"], expected["dep"])
+    assert frame["label_name"].tolist() == named.tolist()
+    suggested = expected["suggested_label"].to_numpy()
+    assert frame["suggested_label_name"].tolist() == [
+        classes[code] if code >= 0 else None for code in suggested
+    ]
+    assert frame["predicted_name"].tolist() == [classes[code] for code in expected["predicted"]]
+
+
+def test_class_named_columns_reordered():
+    labels, probs, _, _ = random_outputs(n_samples=40, n_epochs=1, seed=11)
+    classes = [f"c{index}" for index in range(probs.shape[2])]
+    expected = dataerrors.rank_label_errors(labels, probs[0])
+    frame_probs = pd.DataFrame(probs[0], columns=classes).iloc[:, ::-1]
+    categorical = pd.Series(pd.Categorical(np.array(classes)[labels]))
+    frame = dataerrors.rank_label_errors(categorical, frame_probs, classes=classes)
+    np.testing.assert_allclose(frame["dep"], expected["dep"])
+    by_index = dataerrors.rank_label_errors(pd.Series(labels), frame_probs.iloc[:, ::-1], classes=classes)
+    np.testing.assert_allclose(by_index["dep"], expected["dep"])
+
+
+@pytest.mark.parametrize(
+    ("labels", "classes", "message"),
+    [
+        (["cat", "dog", "cow"], ["cat", "dog"], r"labels contains \['cow'\], which are not in classes"),
+        (["cat", "dog", "cat"], ["cat"], r"classes has 1 names but probs has 2 columns"),
+        (["cat", "dog", "cat"], ["cat", "cat"], r"classes repeats \['cat'\]"),
+        (["cat", "dog", "cat"], "cat,dog", r"classes='cat,dog' is not a sequence"),
+        (["cat", "dog", "cat"], None, r"For class names, also pass classes=\[...\]"),
+    ],
+)
+def test_bad_classes_rejected(labels, classes, message):
+    with pytest.raises(InvalidInputError, match=message):
+        dataerrors.rank_label_errors(labels, np.full((3, 2), 0.5), classes=classes)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,7 @@ def rank_label_errors(
     embeddings: ArrayLike | None = None,
     *,
     logits: ArrayLike | None = None,
+    classes: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Score every sample for how likely its given label is wrong, as a logged run would.
 
@@ -44,6 +45,10 @@ def rank_label_errors(
     logits : same shapes as ``probs``, optional
         Raw model scores instead of ``probs``; they are turned into probabilities with a softmax.
         Pass either ``probs`` or ``logits``.
+    classes : sequence of str, optional
+        Class names in the column order of ``probs``. With it, ``labels`` may be class names,
+        DataFrame columns named by class are put in this order, and the result adds
+        ``label_name``, ``predicted_name`` and ``suggested_label_name``.
 
     Where ``labels`` is a pandas Series and ``probs``, ``logits`` or ``embeddings`` a pandas
     DataFrame, the DataFrame's rows are matched to the labels by index, not by position. A
@@ -88,10 +93,11 @@ def rank_label_errors(
             "turns into probabilities)."
         )
     argument = "probs" if probs is not None else "logits"
-    outputs = _aligned(probs if probs is not None else logits, labels, argument)
+    outputs = _aligned(probs if probs is not None else logits, labels, argument, classes)
     epoch_probs = _check_probs(outputs, argument, _length(labels))
     n_epochs, n_samples, n_classes = epoch_probs.shape
-    label_array = _check_labels(labels, n_samples, n_classes, argument)
+    class_names = _check_classes(classes, n_classes, argument)
+    label_array = _check_labels(labels, n_samples, n_classes, argument, class_names)
     embedding_array = None
     if embeddings is not None:
         embedding_array = validation.check_embeddings(
@@ -112,23 +118,25 @@ def rank_label_errors(
     scores = score_label_errors(
         label_array, p_given, margins, predicted, confident, n_classes, neighbors
     )
-    return _frame(labels, label_array, scores)
+    return _frame(labels, label_array, scores, class_names)
 
 
-def _aligned(values: Any, labels: Any, argument: str) -> Any:
+def _aligned(values: Any, labels: Any, argument: str, classes: Sequence[str] | None = None) -> Any:
     """Return ``values`` with a DataFrame's rows put in the order of the labels Series' index.
 
     A list or tuple of DataFrames (one per epoch) is aligned frame by frame and stacked.
     """
     if isinstance(values, (list, tuple)) and any(isinstance(item, pd.DataFrame) for item in values):
         return np.stack([
-            validation.to_numpy(_aligned(item, labels, f"{argument}[{epoch}]"), f"{argument}[{epoch}]")
+            validation.to_numpy(
+                _aligned(item, labels, f"{argument}[{epoch}]", classes), f"{argument}[{epoch}]"
+            )
             for epoch, item in enumerate(values)
         ])
     if not isinstance(values, pd.DataFrame):
         return values
     if argument != "embeddings":
-        values = _class_columns(values, argument)
+        values = _class_columns(values, argument, classes)
     if not isinstance(labels, pd.Series):
         if not values.index.equals(pd.RangeIndex(len(values))):
             raise InvalidInputError(
@@ -157,12 +165,20 @@ def _aligned(values: Any, labels: Any, argument: str) -> Any:
     return values.loc[labels.index]
 
 
-def _class_columns(frame: pd.DataFrame, argument: str) -> pd.DataFrame:
-    """Return ``frame`` with integer-named columns put in class order 0, 1, ..., n_classes - 1.
+def _class_columns(
+    frame: pd.DataFrame, argument: str, classes: Sequence[str] | None
+) -> pd.DataFrame:
+    """Return ``frame`` with its columns in class order.
 
-    Columns with other names are taken in their order, as the columns of an array would be.
+    Columns named by the ``classes`` names, or by the integers 0 to n_classes - 1, are put in
+    that order. Columns with other names are taken in their order, as an array's would be.
     """
     names = list(frame.columns)
+    if classes is not None and not isinstance(classes, str) and hasattr(classes, "__iter__"):
+        class_order = [str(name) for name in classes]
+        if sorted(map(str, names)) == sorted(class_order) and len(set(class_order)) == len(names):
+            by_name = {str(name): name for name in names}
+            return frame[[by_name[name] for name in class_order]]
     if not all(isinstance(name, (int, np.integer)) and not isinstance(name, bool) for name in names):
         return frame
     if sorted(names) != list(range(len(names))):
@@ -235,11 +251,39 @@ def _length(labels: Any) -> int | None:
     return shape[0] if len(shape) == 1 else None
 
 
-def _check_labels(labels: Any, n_samples: int, n_classes: int, argument: str) -> np.ndarray:
+def _check_classes(classes: Any, n_classes: int, argument: str) -> list[str] | None:
+    """Return the class names as a list of str, one per column of ``argument``."""
+    if classes is None:
+        return None
+    if isinstance(classes, str) or not hasattr(classes, "__len__"):
+        raise InvalidInputError(
+            f"classes={classes!r} is not a sequence; pass one class name per column of "
+            f"{argument}, in column order."
+        )
+    names = [str(name) for name in classes]
+    if len(names) != n_classes:
+        raise InvalidInputError(
+            f"classes has {len(names)} names but {argument} has {n_classes} columns; pass one "
+            "class name per column, in column order."
+        )
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise InvalidInputError(
+            f"classes repeats {repeated[:5]}; each column needs its own class name."
+        )
+    return names
+
+
+def _check_labels(
+    labels: Any, n_samples: int, n_classes: int, argument: str, class_names: list[str] | None
+) -> np.ndarray:
+    if class_names is not None:
+        return _named_labels(labels, n_samples, class_names, argument)
     if isinstance(getattr(labels, "dtype", None), pd.CategoricalDtype):
         raise InvalidInputError(
-            "labels is categorical; pass its codes (labels.cat.codes), which index the classes "
-            f"in the order of labels.cat.categories; the columns of {argument} must follow that order."
+            f"labels is categorical; pass classes=[...], the class names in the column order of "
+            f"{argument}, or pass its codes (labels.cat.codes) if the columns follow "
+            "labels.cat.categories."
         )
     array = validation.to_numpy(labels, "labels")
     if array.ndim == 2 and array.shape[1] == 1:
@@ -266,9 +310,8 @@ def _check_labels(labels: Any, n_samples: int, n_classes: int, argument: str) ->
         )
     if array.dtype.kind in "UO":
         raise InvalidInputError(
-            f"labels has dtype {array.dtype}; {expected[:-1]}. For class names, pass their "
-            f"positions in the column order of {argument}: "
-            "pd.Categorical(labels, categories=class_order).codes."
+            f"labels has dtype {array.dtype}; {expected[:-1]}. For class names, also pass "
+            f"classes=[...], the names in the column order of {argument}."
         )
     if array.dtype.kind not in "iuf":
         raise InvalidInputError(f"labels has dtype {array.dtype}; {expected}")
@@ -279,6 +322,32 @@ def _check_labels(labels: Any, n_samples: int, n_classes: int, argument: str) ->
                 f"labels contains non-integer values (first: {float(fractional[0])}); {expected}"
             )
     return validation.check_labels(array, [str(index) for index in range(n_classes)], n_samples)
+
+
+def _named_labels(
+    labels: Any, n_samples: int, class_names: list[str], argument: str
+) -> np.ndarray:
+    """Return labels given as class names (or as class indices) as int32 indices."""
+    is_categorical = isinstance(getattr(labels, "dtype", None), pd.CategoricalDtype)
+    values = labels.astype(object) if is_categorical else labels
+    array = validation.to_numpy(values, "labels")
+    if array.ndim != 1 or array.shape[0] != n_samples:
+        raise InvalidInputError(
+            f"labels has shape {array.shape}; pass one label per row of {argument}, "
+            f"({n_samples},)."
+        )
+    if array.dtype.kind in "UO":
+        lookup = {name: index for index, name in enumerate(class_names)}
+        names = [str(value) for value in array.tolist()]
+        unknown = sorted({name for name in names if name not in lookup})
+        if unknown:
+            raise InvalidInputError(
+                f"labels contains {unknown[:5]}, which are not in classes "
+                f"{class_names[:20]}{' ...' if len(class_names) > 20 else ''}; fix the names or "
+                "add the missing classes (one column of probabilities each)."
+            )
+        return np.array([lookup[name] for name in names], dtype=np.int32)
+    return _check_labels(array, n_samples, len(class_names), argument, None)
 
 
 def _neighbors(embeddings: np.ndarray | None) -> np.ndarray | None:
@@ -304,10 +373,18 @@ def _neighbors(embeddings: np.ndarray | None) -> np.ndarray | None:
         return None
 
 
-def _frame(labels: Any, label_array: np.ndarray, scores: LabelErrorScores) -> pd.DataFrame:
+def _frame(
+    labels: Any, label_array: np.ndarray, scores: LabelErrorScores, class_names: list[str] | None
+) -> pd.DataFrame:
     index = labels.index if isinstance(labels, pd.Series) else pd.RangeIndex(label_array.shape[0])
     frame = pd.DataFrame({"label": label_array, **score_columns(scores)}, index=index)
     frame = frame.drop(columns="n_epochs")
+    if class_names is not None:
+        names = np.array(class_names + [None], dtype=object)  # index -1 (no class) reads None
+        for column, codes in (("label", label_array), ("predicted", scores.predicted),
+                              ("suggested_label", scores.suggested_label)):
+            name_column = "predicted_name" if column == "predicted" else f"{column}_name"
+            frame.insert(frame.columns.get_loc(column) + 1, name_column, names[codes])
     frame.attrs["estimated_label_errors"] = scores.estimated_error_count
     frame.attrs["dep_thresholds"] = {"easy": scores.easy_threshold, "hard": scores.hard_threshold}
     return frame
