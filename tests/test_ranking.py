@@ -331,3 +331,9 @@ def test_class_named_columns_reordered():
 def test_bad_classes_rejected(labels, classes, message):
     with pytest.raises(InvalidInputError, match=message):
         dataerrors.rank_label_errors(labels, np.full((3, 2), 0.5), classes=classes)
+
+
+def test_probability_frame_names_bad_columns():
+    probs = pd.DataFrame({"cat": [0.2, 0.7, 0.5], "dog": [0.8, 0.3, 0.5], "id": [10, 11, 12]})
+    with pytest.raises(InvalidInputError, match=r"probs has column\(s\) \['id'\] .*probs.drop\(columns=\['id'\]\)"):
+        dataerrors.rank_label_errors([0, 1, 1], probs)
