@@ -113,3 +113,14 @@ def test_next_command_outside_path(monkeypatch, tmp_path) -> None:
     assert cli._command() == ".venv/bin/dataerrors"
     monkeypatch.setattr(cli.shutil, "which", lambda name: "/usr/bin/dataerrors")
     assert cli._command() == "dataerrors"
+
+
+def test_console_on_empty_folder_says_so(monkeypatch, tmp_path) -> None:
+    from dataerrors import cli
+
+    served = []
+    monkeypatch.setattr(cli, "_serve_console", lambda folder, *args: served.append(folder))
+    result = CliRunner().invoke(main, ["console", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert f"No runs in {tmp_path} yet" in result.output
+    assert served == [tmp_path]

@@ -76,6 +76,12 @@ def test_one_run_folder_can_be_served(mnist_console_run: Path) -> None:
     assert single.get(f"{TRAINING}/samples", params={"limit": 1}).status_code == 200
 
 
+def test_project_folder_lists_its_runs(mnist_console_run: Path) -> None:
+    project = TestClient(create_app(mnist_console_run.parent))
+    assert [run["key"] for run in project.get("/api/runs").json()["runs"]] == ["mnist/mnist-cnn"]
+    assert project.get(f"{TRAINING}/samples", params={"limit": 1}).status_code == 200
+
+
 def test_run_describes_its_splits(client: TestClient) -> None:
     body = client.get(RUN).json()
     assert body["class_names"] == [str(digit) for digit in range(10)]

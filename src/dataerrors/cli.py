@@ -239,8 +239,8 @@ def _check_export_options(file_format: str | None, out: Path, cleaned: bool,
               "printed in the URL).")
 def console(target: Path | None, host: str, port: int | None, open_browser: bool,
             user: str | None, token: str | None) -> None:
-    """Serve the web console for a run folder or a runs root (default: $DATAERRORS_ROOT or
-    ./dataerrors-runs) until Ctrl+C."""
+    """Serve the web console for a run folder, a project folder of runs or a runs root
+    (default: $DATAERRORS_ROOT or ./dataerrors-runs) until Ctrl+C."""
     from .store.layout import default_root
 
     folder = target if target is not None else default_root()
@@ -248,6 +248,15 @@ def console(target: Path | None, host: str, port: int | None, open_browser: bool
         raise click.ClickException(
             f"{folder} is not a folder; pass a run folder or a runs root, for example "
             "`dataerrors console dataerrors-runs/mnist/mnist-cnn`."
+        )
+    from .store.layout import RunLayout
+    from .store.manifest import runs_below
+
+    if not RunLayout(folder).manifest.exists() and not runs_below(folder, limit=1):
+        click.echo(
+            f"No runs in {folder} yet. The console lists runs as they are created there, for "
+            f"example with dataerrors.init(..., root=\"{folder}\").",
+            err=True,
         )
     _serve_console(folder, host, port, user, open_browser, token)
 

@@ -180,8 +180,9 @@ class RunCatalog:
         """Return the run folders found, keyed ``project/run``, sorted by key."""
         if (self.target / "run.json").is_file():
             folders = [self.target]
-        else:
-            folders = [path.parent for path in self.target.glob("*/*/run.json")]
+        else:  # a runs root (<root>/<project>/<run>) or one project's folder of runs
+            found_files = [*self.target.glob("*/*/run.json"), *self.target.glob("*/run.json")]
+            folders = [path.parent for path in found_files]
         found = {}
         for folder in folders:
             found[f"{folder.parent.name}/{folder.name}"] = folder

@@ -52,7 +52,7 @@ def read_manifest(layout: RunLayout) -> dict[str, Any]:
         problem = (
             f"{layout.manifest.name} is missing" if layout.folder.is_dir() else "the folder does not exist"
         )
-        below = _runs_below(layout.folder)
+        below = runs_below(layout.folder)
         hint = f" Runs found below it: {', '.join(below)}." if below else ""
         raise RunNotFoundError(
             f"{layout.folder} is not a dataerrors run: {problem}. Pass the folder that "
@@ -68,7 +68,7 @@ def read_manifest(layout: RunLayout) -> dict[str, Any]:
     return manifest
 
 
-def _runs_below(folder: Path, limit: int = 3) -> list[str]:
+def runs_below(folder: Path, limit: int = 3) -> list[str]:
     """Return up to ``limit`` run folders one or two levels below ``folder``, sorted."""
     if not folder.is_dir():
         return []
