@@ -8,7 +8,7 @@ import pytest
 
 import dataerrors
 from dataerrors.analysis.dep import NEIGHBOR_WEIGHT
-from dataerrors.errors import InvalidInputError, SkippedSignalWarning
+from dataerrors.errors import DegenerateInputWarning, InvalidInputError, SkippedSignalWarning
 
 
 def random_outputs(n_samples: int = 300, n_classes: int = 4, n_epochs: int = 3, seed: int = 0):
@@ -337,3 +337,57 @@ def test_probability_frame_names_bad_columns():
     probs = pd.DataFrame({"cat": [0.2, 0.7, 0.5], "dog": [0.8, 0.3, 0.5], "id": [10, 11, 12]})
     with pytest.raises(InvalidInputError, match=r"probs has column\(s\) \['id'\] .*probs.drop\(columns=\['id'\]\)"):
         dataerrors.rank_label_errors([0, 1, 1], probs)
+
+
+def test_class_columns_must_match_classes():
+    probs = pd.DataFrame({"cat": [0.2, 0.7, 0.5], "Dog": [0.8, 0.3, 0.5]})
+    with pytest.raises(InvalidInputError, match=r"columns \['Dog'\] that are not in classes, and classes \['dog'\]"):
+        dataerrors.rank_label_errors(["cat", "dog", "cat"], probs, classes=["cat", "dog"])
+
+
+def test_integer_classes_matched_by_value():
+    labels, probs, _, _ = random_outputs(n_samples=40, n_epochs=1, seed=12)
+    n_classes = probs.shape[2]
+    expected = dataerrors.rank_label_errors(labels, probs[0])
+    frame = dataerrors.rank_label_errors(labels + 1, probs[0], classes=np.arange(1, n_classes + 1))
+    np.testing.assert_allclose(frame["dep"], expected["dep"])
+    assert frame["label_name"].tolist() == [str(label + 1) for label in labels]
+    with pytest.raises(InvalidInputError, match=r"labels contains \['0'\], which are not in classes"):
+        dataerrors.rank_label_errors(labels, probs[0], classes=np.arange(1, n_classes + 1))
+
+
+def test_byte_class_names_decoded():
+    frame = dataerrors.rank_label_errors(
+        np.array([b"cat", b"dog", b"cat"]), np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]]),
+        classes=np.array([b"cat", b"dog"]),
+    )
+    assert frame["label_name"].tolist() == ["cat", "dog", "cat"]
+
+
+@pytest.mark.parametrize("classes", [None, ["cat", "dog"]])
+@pytest.mark.parametrize("labels", [pd.Series(["cat", None, "dog"]), np.array([0.0, np.nan, 1.0])])
+def test_missing_labels_named(labels, classes):
+    if classes is None and labels.dtype == object:
+        labels = pd.Series([0, None, 1], dtype=object)
+    with pytest.raises(InvalidInputError, match=r"labels has 1 missing value\(s\) \(None or NaN\), first at row 1"):
+        dataerrors.rank_label_errors(labels, np.full((3, 2), 0.5), classes=classes)
+
+
+def test_one_column_labels_with_classes():
+    with pytest.raises(InvalidInputError, match="one column; pass that column"):
+        dataerrors.rank_label_errors(np.array([["cat"], ["dog"], ["cat"]]), np.full((3, 2), 0.5),
+                                     classes=["cat", "dog"])
+
+
+def test_columns_in_other_order_warn():
+    labels, probs, _, _ = random_outputs(n_samples=200, n_epochs=1, seed=13)
+    with pytest.warns(DegenerateInputWarning, match="no better than chance"):
+        dataerrors.rank_label_errors(labels, probs[0][:, ::-1].copy())
+
+
+def test_embedding_frame_names_text_columns():
+    labels, probs, embeddings, _ = random_outputs(n_samples=30, n_epochs=1, seed=14)
+    frame = pd.DataFrame(embeddings)
+    frame.insert(0, "path", [f"img{row}.png" for row in range(30)])
+    with pytest.raises(InvalidInputError, match=r"non-numeric column\(s\) \['path'\]"):
+        dataerrors.rank_label_errors(labels, probs[0], frame)

@@ -15,8 +15,12 @@ from .analysis.label_errors import LabelErrorScores, score_columns, score_label_
 from .analysis.neighbor_labels import N_NEIGHBORS
 from .analysis.neighbors import neighbors_within
 from .analysis.scores import given_label_scores, top_classes
-from .errors import InvalidInputError, SkippedSignalWarning
+from .errors import DegenerateInputWarning, InvalidInputError, SkippedSignalWarning
 from .ranking_inputs import aligned, check_classes, check_labels, check_probs, label_count
+
+
+#: The below-chance warning needs this many samples per class, so that chance is measurable.
+MIN_SAMPLES_PER_CLASS_FOR_CHANCE = 5
 
 
 def rank_label_errors(
@@ -31,8 +35,9 @@ def rank_label_errors(
 
     Parameters
     ----------
-    labels : (n_samples,) int
-        Given labels as class indices in [0, n_classes - 1]. A pandas Series keeps its index.
+    labels : (n_samples,) int, or class names with ``classes``
+        Given labels as class indices in [0, n_classes - 1], or as the names in ``classes``. A
+        pandas Series keeps its index.
     probs : (n_samples, n_classes) or (n_epochs, n_samples, n_classes) float
         Predicted probabilities (rows sum to 1), out-of-sample (cross-validated, or a held-out
         split) for a single set, or one set per training epoch, oldest first. numpy arrays,
@@ -46,10 +51,12 @@ def rank_label_errors(
     logits : same shapes as ``probs``, optional
         Raw model scores instead of ``probs``; they are turned into probabilities with a softmax.
         Pass either ``probs`` or ``logits``.
-    classes : sequence of str, optional
-        Class names in the column order of ``probs``. With it, ``labels`` may be class names,
-        DataFrame columns named by class are put in this order, and the result adds
-        ``label_name``, ``predicted_name`` and ``suggested_label_name``.
+    classes : sequence, optional
+        Class names in the column order of ``probs`` (for example a scikit-learn model's
+        ``classes_``). With it, labels are matched to these names by value (numbers too, when
+        every class name is an integer), DataFrame columns named by class are put in this
+        order, and the result adds ``label_name``, ``predicted_name`` and
+        ``suggested_label_name``.
 
     Where ``labels`` is a pandas Series and ``probs``, ``logits`` or ``embeddings`` a pandas
     DataFrame, the DataFrame's rows are matched to the labels by index, not by position. A
@@ -82,6 +89,9 @@ def rank_label_errors(
     SkippedSignalWarning
         When ``embeddings`` are given but faiss is not installed, or are the same for every
         sample: DEP uses the margins alone.
+    DegenerateInputWarning
+        When the most probable class equals the given label no more often than chance, as
+        happens when the columns of ``probs`` are in another class order than the labels.
 
     Examples
     --------
@@ -111,6 +121,7 @@ def rank_label_errors(
     for epoch, epoch_prob in enumerate(epoch_probs):
         p_given[epoch], margins[epoch] = given_label_scores(epoch_prob, label_array)
         predicted[epoch] = top_classes(epoch_prob, 1)[0][:, 0]
+    _warn_below_chance(predicted[-1], label_array, n_classes, argument, class_names is not None)
     last = epoch_probs[-1]
     sums, counts = mislabel.class_probability_sums(last, label_array, n_classes)
     thresholds = mislabel.class_thresholds(sums, counts)
@@ -120,6 +131,28 @@ def rank_label_errors(
         label_array, p_given, margins, predicted, confident, n_classes, neighbors
     )
     return _frame(labels, label_array, scores, class_names)
+
+
+def _warn_below_chance(
+    predicted: np.ndarray, labels: np.ndarray, n_classes: int, argument: str, named: bool
+) -> None:
+    """Warn when the predictions agree with the labels no more often than chance.
+
+    That is what columns in another order than the classes of the labels look like.
+    """
+    if labels.shape[0] < MIN_SAMPLES_PER_CLASS_FOR_CHANCE * n_classes:
+        return
+    agreement = float(np.mean(predicted == labels))
+    if agreement > 1.0 / n_classes:
+        return
+    order = "the order of classes" if named else "the class indices of labels"
+    warnings.warn(
+        f"the most probable class of {argument} equals the given label for only "
+        f"{100 * agreement:.1f}% of samples, no better than chance with {n_classes} classes; "
+        f"check that the columns of {argument} follow {order}.",
+        DegenerateInputWarning,
+        stacklevel=3,
+    )
 
 
 def _neighbors(embeddings: np.ndarray | None) -> np.ndarray | None:

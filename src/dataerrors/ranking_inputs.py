@@ -33,6 +33,13 @@ def aligned(values: Any, labels: Any, argument: str, classes: Sequence[str] | No
         return values
     if argument != "embeddings":
         values = class_columns(values, argument, classes)
+    else:
+        text = [name for name in values.columns if not pd.api.types.is_numeric_dtype(values[name])]
+        if text:
+            raise InvalidInputError(
+                f"embeddings has non-numeric column(s) {text[:5]}; keep only the embedding "
+                f"dimensions, for example embeddings.drop(columns={text[:5]})."
+            )
     if not isinstance(labels, pd.Series):
         if not values.index.equals(pd.RangeIndex(len(values))):
             raise InvalidInputError(
@@ -72,12 +79,23 @@ def class_columns(
     names = list(frame.columns)
     if argument.startswith("probs"):
         check_probability_columns(frame, argument)
+    integer_names = all(
+        isinstance(name, (int, np.integer)) and not isinstance(name, bool) for name in names
+    )
     if classes is not None and not isinstance(classes, str) and hasattr(classes, "__iter__"):
-        class_order = [str(name) for name in classes]
-        if sorted(map(str, names)) == sorted(class_order) and len(set(class_order)) == len(names):
-            by_name = {str(name): name for name in names}
+        class_order = [class_name(name) for name in classes]
+        by_name = {class_name(name): name for name in names}
+        if sorted(by_name) == sorted(class_order) and len(by_name) == len(names):
             return frame[[by_name[name] for name in class_order]]
-    if not all(isinstance(name, (int, np.integer)) and not isinstance(name, bool) for name in names):
+        if not integer_names:
+            extra = [name for name in by_name if name not in class_order]
+            missing = [name for name in class_order if name not in by_name]
+            raise InvalidInputError(
+                f"{argument} has columns {extra[:5]} that are not in classes, and classes "
+                f"{missing[:5]} that are not among its columns; name one column per class as in "
+                f"classes, or pass {argument}.to_numpy() with the columns in the order of classes."
+            )
+    if not integer_names:
         return frame
     if sorted(names) != list(range(len(names))):
         raise InvalidInputError(
@@ -109,6 +127,7 @@ def check_probs(outputs: Any, argument: str, n_labels: int | None = None) -> np.
     passed_shape = array.shape
     if array.ndim == 2:
         array = array[None]
+
     if array.ndim == 1 and argument == "probs":
         raise InvalidInputError(
             f"probs has shape {passed_shape}; expected (n_samples, n_classes) or (n_epochs, "
@@ -120,6 +139,7 @@ def check_probs(outputs: Any, argument: str, n_labels: int | None = None) -> np.
             f"{argument} has shape {passed_shape}; expected (n_samples, n_classes) or "
             "(n_epochs, n_samples, n_classes)."
         )
+
     n_epochs, n_samples, n_classes = array.shape
     if len(passed_shape) == 3 and n_labels is not None and n_samples != n_labels == n_epochs:
         raise InvalidInputError(
@@ -141,6 +161,7 @@ def check_probs(outputs: Any, argument: str, n_labels: int | None = None) -> np.
             f"{argument} has {n_classes} column(s); a classifier needs >= 2 classes, one column "
             "each."
         )
+
     checked = np.empty(array.shape, dtype=np.float32)
     for epoch in range(n_epochs):
         pair = (array[epoch], None) if argument == "logits" else (None, array[epoch])
@@ -173,7 +194,7 @@ def check_classes(classes: Any, n_classes: int, argument: str) -> list[str] | No
             f"classes={classes!r} is not a sequence; pass one class name per column of "
             f"{argument}, in column order."
         )
-    names = [str(name) for name in classes]
+    names = [class_name(name) for name in classes]
     if len(names) != n_classes:
         raise InvalidInputError(
             f"classes has {len(names)} names but {argument} has {n_classes} columns; pass one "
@@ -190,8 +211,8 @@ def check_classes(classes: Any, n_classes: int, argument: str) -> list[str] | No
 def check_labels(
     labels: Any, n_samples: int, n_classes: int, argument: str, class_names: list[str] | None
 ) -> np.ndarray:
-    if class_names is not None:
-        return named_labels(labels, n_samples, class_names, argument)
+    if class_names is not None and label_count(labels) == n_samples:
+        return named_labels(labels, class_names, argument)
     if isinstance(getattr(labels, "dtype", None), pd.CategoricalDtype):
         raise InvalidInputError(
             f"labels is categorical; pass classes=[...], the class names in the column order of "
@@ -214,6 +235,7 @@ def check_labels(
             f"labels has {array.shape[0]} entries but {argument} has {n_samples} row(s); pass one "
             f"label per row of {argument}."
         )
+    check_missing_labels(array, argument)
     expected = (
         f"pass integer class indices in [0, {n_classes - 1}] that match the columns of {argument}."
     )
@@ -237,27 +259,45 @@ def check_labels(
     return validation.check_labels(array, [str(index) for index in range(n_classes)], n_samples)
 
 
-def named_labels(
-    labels: Any, n_samples: int, class_names: list[str], argument: str
-) -> np.ndarray:
-    """Return labels given as class names (or as class indices) as int32 indices."""
+def named_labels(labels: Any, class_names: list[str], argument: str) -> np.ndarray:
+    """Return labels as int32 class indices, matching them to ``class_names`` by value.
+
+    Numbers are matched by value when every class name is an integer (classes such as 1 to 5),
+    and read as positions in ``class_names`` otherwise.
+    """
     is_categorical = isinstance(getattr(labels, "dtype", None), pd.CategoricalDtype)
-    values = labels.astype(object) if is_categorical else labels
-    array = validation.to_numpy(values, "labels")
-    if array.ndim != 1 or array.shape[0] != n_samples:
+    array = validation.to_numpy(labels.astype(object) if is_categorical else labels, "labels")
+    check_missing_labels(array, argument)
+    numeric_classes = all(name.lstrip("-").isdigit() for name in class_names)
+    if array.dtype.kind in "iuf" and not numeric_classes:
+        return check_labels(array, array.shape[0], len(class_names), argument, None)
+    if array.dtype.kind == "f" and np.all(array == np.round(array)):
+        array = array.astype(np.int64)
+    lookup = {name: index for index, name in enumerate(class_names)}
+    names = [class_name(value) for value in array.tolist()]
+    unknown = sorted({name for name in names if name not in lookup})
+    if unknown:
         raise InvalidInputError(
-            f"labels has shape {array.shape}; pass one label per row of {argument}, "
-            f"({n_samples},)."
+            f"labels contains {unknown[:5]}, which are not in classes "
+            f"{class_names[:20]}{' ...' if len(class_names) > 20 else ''}; fix the labels or "
+            "add the missing classes (one column of probabilities each)."
         )
-    if array.dtype.kind in "UO":
-        lookup = {name: index for index, name in enumerate(class_names)}
-        names = [str(value) for value in array.tolist()]
-        unknown = sorted({name for name in names if name not in lookup})
-        if unknown:
-            raise InvalidInputError(
-                f"labels contains {unknown[:5]}, which are not in classes "
-                f"{class_names[:20]}{' ...' if len(class_names) > 20 else ''}; fix the names or "
-                "add the missing classes (one column of probabilities each)."
-            )
-        return np.array([lookup[name] for name in names], dtype=np.int32)
-    return check_labels(array, n_samples, len(class_names), argument, None)
+    return np.array([lookup[name] for name in names], dtype=np.int32)
+
+
+def check_missing_labels(array: np.ndarray, argument: str) -> None:
+    """Raise when some labels are missing (None or NaN), naming how many and where."""
+    if array.dtype.kind not in "fO":
+        return
+    missing = np.flatnonzero(pd.isna(array))
+    if missing.size:
+        raise InvalidInputError(
+            f"labels has {missing.size} missing value(s) (None or NaN), first at row "
+            f"{int(missing[0])}; drop those rows from labels and {argument}, or give them a label."
+        )
+
+
+def class_name(value: Any) -> str:
+    """Return a class name as text; bytes (as in some scikit-learn classes_) are decoded."""
+    return value.decode() if isinstance(value, bytes) else str(value)
+

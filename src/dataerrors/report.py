@@ -55,9 +55,13 @@ def format_summary(summary: dict[str, Any], top: int = 10) -> str:
                 "below half of it):"
             )
             for entry_class in entry["underperforming_classes"]:
-                cause = "small class, imbalance likely" if entry_class["is_small_class"] else (
-                    f"most confused with {entry_class.get('most_confused_with_name', '-')}"
-                )
+                confused = entry_class.get("most_confused_with_name")
+                if entry_class["is_small_class"]:
+                    cause = "small class, imbalance likely"
+                elif confused is None:  # none of its samples is misclassified
+                    cause = "low precision: samples of other classes are predicted as it"
+                else:
+                    cause = f"most confused with {confused}"
                 lines.append(
                     f"    {entry_class['label_name']}: F1 {entry_class['f1']:.3f} vs mean "
                     f"{entry_class['mean_f1']:.3f}, size {entry_class['size_ratio']:.2f}x the mean "
@@ -139,7 +143,7 @@ def _cluster_lines(entry: dict[str, Any]) -> list[str]:
         )
         text = f"    cluster {cluster['cluster']}: {cluster['size']} samples"
         if cluster["mean_dep"] is not None:
-            text += f", mean DEP {cluster['mean_dep']:.3f} ({cluster['dep_ratio']:.1f}x the split)"
+            text += f", mean DEP {cluster['mean_dep']:.3f} ({cluster['dep_ratio']:.2f}x the split)"
         text += f"; {classes}"
         pair = cluster["top_confused_pair"]
         if pair is not None:
