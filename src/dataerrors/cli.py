@@ -250,9 +250,9 @@ def console(target: Path | None, host: str, port: int | None, open_browser: bool
             "`dataerrors console dataerrors-runs/mnist/mnist-cnn`."
         )
     from .store.layout import RunLayout
-    from .store.manifest import runs_below
+    from .store.manifest import run_folders_below
 
-    if not RunLayout(folder).manifest.exists() and not runs_below(folder, limit=1):
+    if not RunLayout(folder).manifest.exists() and not run_folders_below(folder):
         click.echo(
             f"No runs in {folder} yet. The console lists runs as they are created there, for "
             f"example with dataerrors.init(..., root=\"{folder}\").",

@@ -211,8 +211,13 @@ def check_classes(classes: Any, n_classes: int, argument: str) -> list[str] | No
 def check_labels(
     labels: Any, n_samples: int, n_classes: int, argument: str, class_names: list[str] | None
 ) -> np.ndarray:
+    """Return ``labels`` as int32 class indices, one per row of ``argument``.
+
+    With ``class_names``, labels are matched to them by :func:`named_labels`.
+    """
     if class_names is not None and label_count(labels) == n_samples:
         return named_labels(labels, class_names, argument)
+
     if isinstance(getattr(labels, "dtype", None), pd.CategoricalDtype):
         raise InvalidInputError(
             f"labels is categorical; pass classes=[...], the class names in the column order of "
@@ -236,6 +241,7 @@ def check_labels(
             f"label per row of {argument}."
         )
     check_missing_labels(array, argument)
+
     expected = (
         f"pass integer class indices in [0, {n_classes - 1}] that match the columns of {argument}."
     )
@@ -267,10 +273,11 @@ def named_labels(labels: Any, class_names: list[str], argument: str) -> np.ndarr
     """
     is_categorical = isinstance(getattr(labels, "dtype", None), pd.CategoricalDtype)
     array = validation.to_numpy(labels.astype(object) if is_categorical else labels, "labels")
-    check_missing_labels(array, argument)
     numeric_classes = all(name.lstrip("-").isdigit() for name in class_names)
     if array.dtype.kind in "iuf" and not numeric_classes:
         return check_labels(array, array.shape[0], len(class_names), argument, None)
+
+    check_missing_labels(array, argument)
     if array.dtype.kind == "f" and np.all(array == np.round(array)):
         array = array.astype(np.int64)
     lookup = {name: index for index, name in enumerate(class_names)}

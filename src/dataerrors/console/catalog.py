@@ -13,6 +13,7 @@ import numpy as np
 from ..errors import DataErrorsError, RunNotFoundError, SchemaVersionError
 from ..run import Run, open_run
 from ..store import sample_queries
+from ..store.manifest import run_folders_below
 from ..store.sample_queries import RunQueries
 from .errors import ApiError, not_found
 
@@ -180,9 +181,8 @@ class RunCatalog:
         """Return the run folders found, keyed ``project/run``, sorted by key."""
         if (self.target / "run.json").is_file():
             folders = [self.target]
-        else:  # a runs root (<root>/<project>/<run>) or one project's folder of runs
-            found_files = [*self.target.glob("*/*/run.json"), *self.target.glob("*/run.json")]
-            folders = [path.parent for path in found_files]
+        else:
+            folders = run_folders_below(self.target)
         found = {}
         for folder in folders:
             found[f"{folder.parent.name}/{folder.name}"] = folder

@@ -52,7 +52,9 @@ def read_manifest(layout: RunLayout) -> dict[str, Any]:
         problem = (
             f"{layout.manifest.name} is missing" if layout.folder.is_dir() else "the folder does not exist"
         )
-        below = runs_below(layout.folder)
+        below = [str(folder) for folder in run_folders_below(layout.folder)]
+        if len(below) > 3:
+            below = below[:3] + ["..."]
         hint = f" Runs found below it: {', '.join(below)}." if below else ""
         raise RunNotFoundError(
             f"{layout.folder} is not a dataerrors run: {problem}. Pass the folder that "
@@ -68,13 +70,16 @@ def read_manifest(layout: RunLayout) -> dict[str, Any]:
     return manifest
 
 
-def runs_below(folder: Path, limit: int = 3) -> list[str]:
-    """Return up to ``limit`` run folders one or two levels below ``folder``, sorted."""
+def run_folders_below(folder: Path) -> list[Path]:
+    """Return the run folders one level (a project's runs) or two levels (a runs root) below
+    ``folder``: those one level down first, each group sorted."""
     if not folder.is_dir():
         return []
-    found = sorted(str(path.parent) for path in folder.glob("*/run.json"))
-    found += sorted(str(path.parent) for path in folder.glob("*/*/run.json"))
-    return found[:limit] + (["..."] if len(found) > limit else [])
+    return [
+        path.parent
+        for pattern in ("*/run.json", "*/*/run.json")
+        for path in sorted(folder.glob(pattern))
+    ]
 
 
 def write_manifest(layout: RunLayout, manifest: dict[str, Any]) -> None:
